@@ -1,0 +1,140 @@
+"""The rules for every template's answers, as data.
+
+The pre-generation hook, the post-generation hook, the tests and the README's options table all read these
+tables, so an accepted value, an error message and a test case cannot drift apart.
+"""
+
+from dataclasses import dataclass, field
+
+from .go_module_path import go_module_path_problem
+
+PROJECT_SLUG_PATTERN = r"[a-z](?:[a-z0-9]|-(?=[a-z0-9])){0,62}"
+PROJECT_NAME_PATTERN = r"[^\W_][\w .,&()+!-]{0,79}"
+PORT_PATTERN = r"[1-9][0-9]{3,4}"
+JINJA_MARKERS = ("{{", "{%", "{#")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One answer: what it must look like, and the words that tell the user so."""
+
+    name: str
+    accepted: str
+    pattern: str | None = None
+    choices: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    check: object = None  # a function value -> reason or None, for rules a pattern cannot say
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A choice that narrows what another field accepts (cookiecutter-django keeps these as lists too)."""
+
+    when_field: str
+    when_value: str
+    field: str
+    allowed: tuple[str, ...]
+    why: str
+
+
+@dataclass(frozen=True)
+class Caution:
+    """A value that is accepted but unwise: a warning is printed and generation goes on."""
+
+    field: str
+    applies: object  # a function value -> bool
+    advice: str
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    fields: tuple[Field, ...]
+    requirements: tuple[Requirement, ...] = ()
+    cautions: tuple[Caution, ...] = ()
+    # Files kept only when a field has a value: path -> (field, value).
+    files_kept_only_when: dict[str, tuple[str, object]] = field(default_factory=dict)
+    test_command: str = "make test"
+
+
+PROJECT_NAME = Field(
+    "project_name",
+    "1 to 80 characters: letters, digits, spaces and - _ . , & ( ) + !, starting with a letter or digit",
+    pattern=PROJECT_NAME_PATTERN,
+)
+PROJECT_SLUG = Field(
+    "project_slug",
+    "lowercase letters, digits and single hyphens, starting with a letter, ending with a letter or digit, "
+    "at most 63 characters (a folder, image and DNS name)",
+    pattern=PROJECT_SLUG_PATTERN,
+)
+PORT = Field(
+    "port",
+    "an integer from 1024 to 65535 (the container runs as a non-root user, which cannot bind lower ports)",
+    pattern=PORT_PATTERN,
+    minimum=1024,
+    maximum=65535,
+)
+WORKSHOP = Field("workshop", "true or false", choices=("True", "False"))
+EPHEMERAL_PORT = Caution(
+    "port",
+    lambda value: str(value).isdigit() and int(value) >= 49152,
+    "is in the ephemeral range (49152-65535), where outgoing connections may already hold it",
+)
+WORKSHOP_FILES = {"Dockerfile.naive": ("workshop", True)}
+
+GO_GIN = Template(
+    "go-gin",
+    fields=(
+        PROJECT_NAME,
+        PROJECT_SLUG,
+        Field(
+            "module_path",
+            "a Go module path such as example.com/team/service: a lowercase, dotted first element; "
+            "letters, digits and - . _ ~ in each element; no empty, '.' or '..' element; no trailing slash",
+            check=go_module_path_problem,
+        ),
+        PORT,
+        Field("runtime", "scratch or distroless", choices=("scratch", "distroless")),
+        Field("go_version", "1.26 or 1.25", choices=("1.26", "1.25")),
+        WORKSHOP,
+    ),
+    cautions=(
+        EPHEMERAL_PORT,
+        Caution(
+            "module_path",
+            lambda value: value != str(value).lower(),
+            "has capital letters: Go accepts them, but two paths differing only in case clash on "
+            "case-insensitive file systems and in proxies",
+        ),
+    ),
+    files_kept_only_when=WORKSHOP_FILES,
+)
+
+DEBIAN13_PYTHON = ("3.13",)
+PYTHON_FLASK = Template(
+    "python-flask",
+    fields=(
+        PROJECT_NAME,
+        PROJECT_SLUG,
+        PORT,
+        Field("runtime", "distroless, scratch or slim", choices=("distroless", "scratch", "slim")),
+        Field("python_version", "3.13, 3.12 or 3.14", choices=("3.13", "3.12", "3.14")),
+        WORKSHOP,
+    ),
+    requirements=(
+        Requirement(
+            "runtime", "distroless", "python_version", DEBIAN13_PYTHON,
+            "gcr.io/distroless/python3-debian13 carries Debian 13's Python 3.13 only",
+        ),
+        Requirement(
+            "runtime", "scratch", "python_version", DEBIAN13_PYTHON,
+            "the scratch runtime is assembled from Debian 13's Python 3.13 packages",
+        ),
+    ),
+    cautions=(EPHEMERAL_PORT,),
+    files_kept_only_when=WORKSHOP_FILES,
+)
+
+TEMPLATES = {template.name: template for template in (GO_GIN, PYTHON_FLASK)}

@@ -1,0 +1,76 @@
+"""Applies the rule tables to a set of answers: every problem at once, one line each."""
+
+import json
+import re
+
+from .rules import JINJA_MARKERS, TEMPLATES
+
+
+def shown(value):
+    """A value as the user should see it in a one-line message: quoted, with newlines made visible."""
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else json.dumps(str(value))
+
+
+def field_problem(rule, value):
+    """Why one answer breaks its field's rule, as the 'field: value ...; accepted: ...' line, or None."""
+    text = str(value)
+    reason = None
+    if rule.choices and text not in rule.choices:
+        reason = "is not one of the choices"
+    elif rule.pattern and not re.fullmatch(rule.pattern, text):
+        reason = "is not accepted"
+    elif rule.minimum is not None and not rule.minimum <= int(text) <= rule.maximum:
+        reason = "is out of range"
+    elif rule.check:
+        problem = rule.check(text)
+        reason = f"is not accepted: {problem}" if problem else None
+    if reason is None:
+        return None
+    return f"{rule.name}: {shown(value)} {reason}; accepted: {rule.accepted}"
+
+
+def jinja_problem(name, raw, default):
+    """A value given with Jinja syntax was evaluated by cookiecutter before any hook ran: refuse it."""
+    if isinstance(raw, str) and raw != default and any(marker in raw for marker in JINJA_MARKERS):
+        return f"{name}: {shown(raw)} contains Jinja syntax, which cookiecutter would evaluate; accepted: plain text"
+    return None
+
+
+def requirement_problem(requirement, answers):
+    if str(answers.get(requirement.when_field)) != requirement.when_value:
+        return None
+    value = answers.get(requirement.field)
+    if str(value) in requirement.allowed:
+        return None
+    return (
+        f"{requirement.field}: {shown(value)} cannot go with {requirement.when_field} "
+        f"{shown(requirement.when_value)}; accepted with it: {', '.join(requirement.allowed)} ({requirement.why})"
+    )
+
+
+def problems(template_name, answers, raw_answers=None, defaults=None):
+    """Every problem with these answers, one message each, in the template's field order."""
+    template = TEMPLATES[template_name]
+    raw_answers = raw_answers or {}
+    defaults = defaults or {}
+    found = []
+    for rule in template.fields:
+        if rule.name not in answers:
+            found.append(f"{rule.name}: no value given; accepted: {rule.accepted}")
+            continue
+        found.append(
+            jinja_problem(rule.name, raw_answers.get(rule.name), defaults.get(rule.name))
+            or field_problem(rule, answers[rule.name])
+        )
+    found.extend(requirement_problem(requirement, answers) for requirement in template.requirements)
+    return [problem for problem in found if problem]
+
+
+def cautions(template_name, answers):
+    """Warnings for accepted but unwise values."""
+    template = TEMPLATES[template_name]
+    return [
+        f"{caution.field}: {shown(answers[caution.field])} {caution.advice}"
+        for caution in template.cautions
+        if caution.field in answers and caution.applies(answers[caution.field])
+    ]
