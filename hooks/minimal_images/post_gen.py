@@ -9,11 +9,17 @@ from .rules import TEMPLATES
 LEFTOVER_MARKERS = ("{{ cookiecutter.", "{{cookiecutter.", "{%")
 
 
+# Paths of the machine that generated the project: cookiecutter sets them anew on every run.
+MACHINE_KEYS = ("_output_dir", "_repo_dir", "_checkout")
+ANSWERS_FILE = ".cookiecutter.json"
+
+
 def main(template_dir, answers_json):
     template = TEMPLATES[Path(template_dir).name]
     answers = json.loads(answers_json)
     project = Path.cwd()
     remove_unchosen_files(template, answers, project)
+    save_answers(answers, project / ANSWERS_FILE)
     leftovers = unrendered_files(project)
     if leftovers:
         for path in leftovers:
@@ -29,11 +35,21 @@ def remove_unchosen_files(template, answers, project):
             (project / relative).unlink(missing_ok=True)
 
 
+def save_answers(answers, path):
+    """Write the answers in cookiecutter's replay format, so `--replay-file` regenerates the project."""
+    kept = {key: value for key, value in answers.items() if key not in MACHINE_KEYS}
+    replay = {"cookiecutter": kept}
+    path.write_text(json.dumps(replay, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def unrendered_files(project):
-    """Files in which a template expression survived rendering (a missing {% raw %}, a typo)."""
+    """Files in which a template expression survived rendering (a missing {% raw %}, a typo).
+
+    The saved answers are left out: they hold the templates' own defaults, such as the slug's.
+    """
     leftovers = []
     for path in sorted(project.rglob("*")):
-        if not path.is_file():
+        if not path.is_file() or path.name == ANSWERS_FILE:
             continue
         try:
             text = path.read_text(encoding="utf-8")
