@@ -1,9 +1,10 @@
 # Distroless-like runtime images, in the manner of gcr.io/distroless/*-debian13:nonroot: the files of a few
 # Debian packages, three users, a CA bundle and time zones; no shell, no package manager.
 # Build with --build-arg PACKAGES="..." and --target static (no packages needed) or --target python3.
-ARG DEBIAN_IMAGE=minimal-images/debian:trixie
+# The local Debian 13 stand-in (scripts/base_images.py passes it)
+ARG BASE_IMAGE
 
-FROM ${DEBIAN_IMAGE} AS rootfs
+FROM ${BASE_IMAGE} AS rootfs
 ARG PACKAGES
 # apt-get download fetches packages without installing them, so none of apt's or dpkg's own files
 # and none of the maintainer scripts (which would need a shell) end up in the image

@@ -1,8 +1,9 @@
 # Stand-in for the official golang image: Debian 13 and the build machine's Go toolchain.
 # The build context is that toolchain's GOROOT (for example /usr/local/go).
-ARG DEBIAN_IMAGE=minimal-images/debian:trixie
+# The local Debian 13 stand-in (scripts/base_images.py passes it)
+ARG BASE_IMAGE
 
-FROM ${DEBIAN_IMAGE}
+FROM ${BASE_IMAGE}
 ARG GOLANG_VERSION
 COPY . /usr/local/go
 # The same environment as the official image; GOTOOLCHAIN=local stops go from downloading another toolchain

@@ -1,0 +1,130 @@
+"""Fixtures for baking templates and for building, running and probing their images.
+
+Baking goes through pytest-cookies; every bake refuses options the template does not define (cookiecutter
+would ignore them silently) and checks that nothing was left unrendered. Images are built once per distinct
+set of options and shared by every test that asks for the same set.
+"""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO / "scripts"), str(REPO / "hooks")]
+# pytest-cookies renders a template's context before calling cookiecutter, outside the import path that
+# cookiecutter gives a template's local Jinja extension: make each template's extension importable here.
+sys.path += [str(REPO / template) for template in ("go-gin", "python-flask")]
+
+import base_images  # noqa: E402
+import containers  # noqa: E402
+from minimal_images.post_gen import unrendered_files  # noqa: E402
+
+
+def template_options(template):
+    """The options a template defines (its cookiecutter.json without private keys)."""
+    context = json.loads((REPO / template / "cookiecutter.json").read_text(encoding="utf-8"))
+    return {key: value for key, value in context.items() if not key.startswith("_")}
+
+
+def refuse_unknown_options(template, extra_context):
+    unknown = sorted(set(extra_context) - set(template_options(template)))
+    if unknown:
+        raise pytest.UsageError(f"{template} defines no option {', '.join(unknown)}: a typo in the test?")
+
+
+def baker(cookies):
+    def bake(template, **extra_context):
+        refuse_unknown_options(template, extra_context)
+        result = cookies.bake(template=str(REPO / template), extra_context=extra_context)
+        if result.exit_code == 0:
+            assert unrendered_files(result.project_path) == []
+        return result
+
+    return bake
+
+
+@pytest.fixture
+def bake(cookies):
+    """bake(template, **options) -> pytest-cookies result, checked for unknown options and leftovers."""
+    return baker(cookies)
+
+
+@pytest.fixture(scope="session")
+def bake_once(cookies_session):
+    return baker(cookies_session)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "image: builds and runs images with a real Docker engine (slow)")
+
+
+@pytest.fixture(scope="session")
+def engine():
+    """The Docker engine: image tests fail on CI when none answers, and skip with the reason elsewhere."""
+    problem = containers.engine_problem()
+    if problem:
+        message = f"no Docker engine answers through {base_images.docker_command()!r}: {problem}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return base_images
+
+
+class Images:
+    """Builds each distinct (template, options, target, platform) image once per test session."""
+
+    def __init__(self, bake_once):
+        self._bake = bake_once
+        self._projects = {}
+        self._builds = {}
+
+    def project(self, template, **options):
+        key = (template, tuple(sorted(options.items())))
+        if key not in self._projects:
+            result = self._bake(template, **options)
+            assert result.exit_code == 0, result.exception
+            self._projects[key] = result.project_path
+        return self._projects[key]
+
+    def build_args(self, template, **options):
+        answers = self.answers(template, **options)
+        versions = {k: v for k, v in answers.items() if k.endswith("_version")}
+        return base_images.build_args(template, answers["runtime"], **versions)
+
+    def answers(self, template, **options):
+        saved = self.project(template, **options) / ".cookiecutter.json"
+        return json.loads(saved.read_text(encoding="utf-8"))["cookiecutter"]
+
+    def get(self, template, target=None, platform=None, **options):
+        """The image built from a project with these options: a containers.Build."""
+        key = (template, tuple(sorted(options.items())), target, platform)
+        if key not in self._builds:
+            project = self.project(template, **options)
+            tag = f"minimal-images-test/{template}:{len(self._builds)}"
+            self._builds[key] = containers.build(
+                project, tag, self.build_args(template, **options), target=target, platform=platform
+            )
+        return self._builds[key]
+
+
+@pytest.fixture(scope="session")
+def images(engine, bake_once):
+    return Images(bake_once)
+
+
+@pytest.fixture
+def start():
+    """start(image, port, *docker_run_args) -> (container, host port); removed after the test."""
+    started = []
+
+    def start_container(image, port, *extra_args):
+        container, host_port = containers.run_detached(image, port, *extra_args)
+        started.append(container)
+        return container, host_port
+
+    yield start_container
+    for container in started:
+        containers.remove(container)

@@ -1,0 +1,128 @@
+"""The chooser and the real command line: how users start a project."""
+
+import filecmp
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from conftest import REPO
+
+TEMPLATE_MARKERS = {"go-gin": "main.go", "python-flask": "app.py"}
+
+
+@pytest.fixture
+def cookiecutter_cli(tmp_path):
+    """Run the real `cookiecutter` command line with a config of its own (replays, clones) in tmp_path."""
+    config = tmp_path / "cookiecutter-config.yaml"
+    config.write_text(
+        f"cookiecutters_dir: {json.dumps(str(tmp_path / 'clones'))}\n"
+        f"replay_dir: {json.dumps(str(tmp_path / 'replay'))}\n",
+        encoding="utf-8",
+    )
+    env = dict(os.environ, COOKIECUTTER_CONFIG=str(config))
+
+    def run(*args, cwd=tmp_path, stdin=""):
+        return subprocess.run(
+            [sys.executable, "-m", "cookiecutter", *map(str, args)],
+            cwd=cwd, env=env, input=stdin, capture_output=True, text=True, timeout=120,
+        )
+
+    return run
+
+
+def saved_answers(project):
+    return json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))["cookiecutter"]
+
+
+@pytest.mark.parametrize("template", ["go-gin", "python-flask"])
+def test_directory_option_generates_the_named_template_without_questions(cookiecutter_cli, tmp_path, template):
+    done = cookiecutter_cli(REPO, "--no-input", "--directory", template)
+    assert done.returncode == 0, done.stderr
+    slug = {"go-gin": "hello-gin", "python-flask": "hello-flask"}[template]
+    assert (tmp_path / slug / TEMPLATE_MARKERS[template]).is_file()
+    assert saved_answers(tmp_path / slug)["project_slug"] == slug
+
+
+def test_no_input_without_directory_takes_the_first_template(cookiecutter_cli, tmp_path):
+    done = cookiecutter_cli(REPO, "--no-input")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "hello-gin" / "main.go").is_file()
+
+
+def test_menu_answered_with_the_second_choice_generates_python_flask(cookiecutter_cli, tmp_path):
+    done = cookiecutter_cli(REPO, stdin="2\n" + "\n" * 10)
+    assert done.returncode == 0, done.stderr
+    assert "Python + Flask on gunicorn" in done.stdout
+    assert (tmp_path / "hello-flask" / "app.py").is_file()
+    assert not (tmp_path / "hello-gin").exists()
+
+
+def test_relative_template_path_and_other_output_folder_find_the_shared_hooks(cookiecutter_cli, tmp_path):
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    relative_repo = os.path.relpath(REPO, work)
+    done = cookiecutter_cli(
+        relative_repo, "--no-input", "--directory", "python-flask", "-o", tmp_path / "out", "port=9000", cwd=work
+    )
+    assert done.returncode == 0, done.stderr
+    assert saved_answers(tmp_path / "out" / "hello-flask")["port"] == "9000"
+
+
+def test_template_folder_given_directly_by_absolute_path_runs_its_hooks(cookiecutter_cli, tmp_path):
+    done = cookiecutter_cli(REPO / "go-gin", "--no-input", "port=80")
+    assert done.returncode != 0
+    assert "port:" in done.stderr
+    assert not (tmp_path / "hello-gin").exists()
+
+
+def test_template_cloned_from_git_finds_the_shared_hooks(cookiecutter_cli, tmp_path):
+    clone_source = tmp_path / "minimal-images"
+    tracked = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    for name in tracked:
+        if (REPO / name).is_file():
+            (clone_source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, clone_source / name)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], cwd=clone_source, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=clone_source, check=True)
+    subprocess.run([*git, "commit", "-qm", "snapshot"], cwd=clone_source, check=True)
+
+    done = cookiecutter_cli(f"git+file://{clone_source}", "--no-input", "--directory", "go-gin", "-o", tmp_path / "out")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "clones" / "minimal-images" / "go-gin").is_dir()
+    assert (tmp_path / "out" / "hello-gin" / "main.go").is_file()
+
+
+@pytest.mark.parametrize("template", ["go-gin", "python-flask"])
+def test_saved_answers_regenerate_the_same_project_with_replay_file(cookiecutter_cli, tmp_path, template):
+    first = cookiecutter_cli(REPO, "--no-input", "--directory", template, "-o", tmp_path / "first", "port=9123", "workshop=yes")
+    assert first.returncode == 0, first.stderr
+    (project,) = (tmp_path / "first").iterdir()
+
+    again = cookiecutter_cli(
+        REPO, "--directory", template, "--replay-file", project / ".cookiecutter.json", "-o", tmp_path / "again"
+    )
+    assert again.returncode == 0, again.stderr
+    comparison = filecmp.dircmp(project, tmp_path / "again" / project.name)
+    assert differences(comparison) == []
+    assert saved_answers(project)["port"] == "9123"
+
+
+def differences(comparison):
+    found = comparison.left_only + comparison.right_only + comparison.diff_files
+    for sub in comparison.subdirs.values():
+        found += differences(sub)
+    return found
+
+
+def test_next_steps_are_printed_after_generation(cookiecutter_cli):
+    done = cookiecutter_cli(REPO, "--no-input", "--directory", "python-flask")
+    assert done.returncode == 0, done.stderr
+    assert "cd hello-flask" in done.stdout
+    assert "make test" in done.stdout
+    assert "make image" in done.stdout
