@@ -1,0 +1,67 @@
+#!/bin/sh
+# Assembles the root file system of the scratch runtime from the build image's own Debian Python:
+# the interpreter, the shared libraries it loads, the standard library a web service uses, the CA bundle
+# and a non-root user. Nothing else: no shell, no package manager, no pip.
+#
+# Usage: scratch-rootfs.sh PYTHON_VERSION ROOTFS
+set -eu
+
+version="$1"
+rootfs="$2"
+stdlib="/usr/lib/python$version"
+dynload="$rootfs$stdlib/lib-dynload"
+
+mkdir -p "$rootfs/usr/bin" "$rootfs/usr/lib" "$rootfs/etc/ssl/certs" "$rootfs/usr/lib/ssl"
+
+# The interpreter. Debian links the whole runtime into this one file, so there is no libpython to copy.
+cp "/usr/bin/python$version" "$rootfs/usr/bin/"
+ln -s "python$version" "$rootfs/usr/bin/python3"
+
+# The standard library, without what a web service never imports: the IDE, Tk, the pip bootstrapper,
+# the REPL, demos, documentation data, CPython's own test suite and test extension modules, terminal
+# libraries (curses, readline) and the Berkeley DB module. Debian's bytecode goes too (see the Dockerfile).
+cp -a "$stdlib" "$rootfs/usr/lib/"
+(
+    cd "$rootfs$stdlib"
+    rm -rf idlelib tkinter turtle.py turtledemo ensurepip _pyrepl pydoc_data test venv curses \
+        EXTERNALLY-MANAGED sitecustomize.py
+    find . -name __pycache__ -prune -exec rm -rf {} +
+    cd lib-dynload
+    rm -f _test*.so _xxtestfuzz*.so xxlimited*.so xxsubtype*.so _ctypes_test*.so \
+        _curses*.so readline*.so _dbm*.so _gdbm*.so _tkinter*.so
+)
+
+# The shared libraries the interpreter and its extension modules load, found with ldd. Each is copied
+# under the name the loader asks for, into the real (merged /usr) directory; /lib and /lib64 become links.
+for binary in "$rootfs/usr/bin/python$version" "$dynload"/*.so; do
+    ldd "$binary"
+done | awk '$2 == "=>" { print $3 } $1 ~ /^\// { print $1 }' | sort -u | while read -r library; do
+    if [ ! -e "$library" ]; then
+        echo "scratch-rootfs.sh: $library not found" >&2
+        exit 1
+    fi
+    directory="$(realpath "$(dirname "$library")")"
+    mkdir -p "$rootfs$directory"
+    cp -L "$library" "$rootfs$directory/"
+done
+for link in /lib /lib64; do
+    if [ -L "$link" ]; then
+        cp -P "$link" "$rootfs/"
+    fi
+done
+
+# TLS: the CA bundle where Debian keeps it, and where OpenSSL looks for it by default.
+cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/"
+ln -s /etc/ssl/certs/ca-certificates.crt "$rootfs/usr/lib/ssl/cert.pem"
+
+# The same users as distroless: root, nobody and nonroot (65532), which the image runs as.
+printf '%s\n' 'root:x:0:0:root:/root:/sbin/nologin' 'nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin' \
+    'nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin' >"$rootfs/etc/passwd"
+printf '%s\n' 'root:x:0:' 'nobody:x:65534:' 'nonroot:x:65532:' >"$rootfs/etc/group"
+mkdir -p "$rootfs/home/nonroot"
+chown 65532:65532 "$rootfs/home/nonroot"
+chmod 700 "$rootfs/home/nonroot"
+
+# Python's tempfile and many libraries expect a world-writable /tmp (a tmpfs when the root is read-only).
+mkdir -p "$rootfs/tmp"
+chmod 1777 "$rootfs/tmp"

@@ -1,0 +1,291 @@
+"""Base images for building the templates' images, official or made locally.
+
+The templates' Dockerfiles start from official images (golang, gcr.io/distroless/..., python) named in the
+BUILDER_IMAGE and RUNTIME_IMAGE build arguments. A machine that reaches no container registry cannot pull them,
+so this module makes stand-ins from Debian's archive and the machine's Go toolchain, keeps them in the Docker
+engine under minimal-images/*, and hands out the build arguments that point at them.
+It runs before any virtual environment exists, so it uses the standard library only.
+
+    python3 scripts/base_images.py ensure-all                  # make every stand-in, print names and sizes
+    python3 scripts/base_images.py build-args TEMPLATE RUNTIME # the --build-arg words for one image
+"""
+
+import argparse
+import functools
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PREFIX = "minimal-images"
+RECIPES = Path(__file__).resolve().with_name("base_images")
+HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+DEBIAN_MIRROR = "http://deb.debian.org/debian"
+# docker import starts an image with no environment at all; a shell in it needs at least a PATH
+IMPORTED_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+# A tiny official image: pulling it is the cheapest honest question "does a registry answer the engine?"
+REGISTRY_PROBE_IMAGE = "busybox:1.37"
+REGISTRY_PROBE_SECONDS = 20
+SCRATCH = "scratch"  # Docker's empty image: nothing to make, nothing to pull
+ANY_RUNTIME = "*"  # the seed Dockerfiles do not choose a runtime
+
+
+class StandInError(RuntimeError):
+    """A stand-in could not be made; the message says what to install or what failed."""
+
+
+@dataclass(frozen=True)
+class Debootstrap:
+    """A Debian root made by debootstrap, with the host's CA bundle so that containers trust its TLS proxy."""
+
+    suite: str
+    dependencies = ()
+
+    def make(self, reference):
+        require_program("debootstrap", "apt-get install -y debootstrap")
+        with tempfile.TemporaryDirectory(prefix="minimal-images-debootstrap-") as root:
+            run(["debootstrap", "--variant=minbase", self.suite, root, DEBIAN_MIRROR])
+            install_host_ca_bundle(Path(root))
+            import_root(Path(root), reference)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A Dockerfile in scripts/base_images/ built FROM another stand-in."""
+
+    dockerfile: str
+    base: str
+    target: str | None = None
+    packages: str = ""  # Debian packages, separated by spaces
+    # The golang recipe copies the machine's toolchain: its GOROOT is the build context
+    go_toolchain: bool = False
+
+    @property
+    def dependencies(self):
+        return (self.base,)
+
+    def make(self, reference):
+        args = {"BASE_IMAGE": stand_in_reference(self.base)}
+        context = RECIPES
+        if self.packages:
+            args["PACKAGES"] = self.packages
+        if self.go_toolchain:
+            context = go_root()
+            args["GOLANG_VERSION"] = go_version_for(reference, context)
+        command = [docker_command(), "build", "--progress=plain", "-f", str(RECIPES / self.dockerfile)]
+        command += ["-t", reference, *build_arg_words(args)]
+        if self.target:
+            command += ["--target", self.target]
+        run([*command, str(context)], env=dict(os.environ, DOCKER_BUILDKIT="1"))
+
+
+# What python3.13 needs at run time on Debian 13 (tzdata, netbase and media-types the recipe always adds);
+# python3-minimal brings the /usr/bin/python3 link that distroless images have
+PYTHON3_RUNTIME_PACKAGES = (
+    "libc6 libgcc-s1 libssl3t64 libzstd1 zlib1g libexpat1 libffi8 libbz2-1.0 liblzma5 libsqlite3-0 libncursesw6"
+    " libtinfo6 libreadline8t64 libuuid1 libcrypt1 libdb5.3t64 python3.13-minimal libpython3.13-minimal"
+    " libpython3.13-stdlib readline-common python3-minimal"
+)
+
+# Every stand-in, by its name under PREFIX, and how it is made (its dependencies first, in this order)
+STAND_INS = {
+    "debian:trixie": Debootstrap(suite="trixie"),
+    "golang:1.26": Recipe("golang.Dockerfile", base="debian:trixie", go_toolchain=True),
+    "static-debian13:nonroot": Recipe("distroless.Dockerfile", base="debian:trixie", target="static"),
+    "python-builder:3.13": Recipe("python-builder.Dockerfile", base="debian:trixie"),
+    "python3-debian13:nonroot": Recipe(
+        "distroless.Dockerfile", base="debian:trixie", target="python3", packages=PYTHON3_RUNTIME_PACKAGES
+    ),
+    "python-build:3.13": Recipe("python-build.Dockerfile", base="python-builder:3.13"),
+}
+
+# The only versions the stand-ins carry, by the name of the template option that chooses one
+STAND_IN_VERSIONS = {"go_version": "1.26", "python_version": "3.13"}
+
+# (template, runtime) -> (BUILDER_IMAGE, RUNTIME_IMAGE) in stand-in mode
+BASES = {
+    ("go-gin", "scratch"): ("golang:1.26", SCRATCH),
+    ("go-gin", "distroless"): ("golang:1.26", "static-debian13:nonroot"),
+    ("python-flask", "distroless"): ("python-builder:3.13", "python3-debian13:nonroot"),
+    ("python-flask", "scratch"): ("python-builder:3.13", SCRATCH),
+    ("python-flask", "slim"): ("python-builder:3.13", "python-builder:3.13"),
+    ("seed-go", ANY_RUNTIME): ("golang:1.26", SCRATCH),
+    # The seed's python:alpine builder has pip and gcc; its runtime is a fresh Python whose sys.path includes
+    # /usr/local/lib/python3.13/dist-packages, where pip as root installs what the seed copies across
+    ("seed-python", ANY_RUNTIME): ("python-build:3.13", "python-builder:3.13"),
+}
+
+
+def docker_command():
+    return os.environ.get("DOCKER", "docker")
+
+
+@functools.cache
+def mode():
+    """Official images when a registry answers the engine, else stand-ins; MINIMAL_IMAGES_BASES overrides."""
+    setting = os.environ.get("MINIMAL_IMAGES_BASES", "auto")
+    if setting in ("official", "stand-in"):
+        return setting
+    if setting != "auto":
+        raise ValueError(f"MINIMAL_IMAGES_BASES is {setting!r}; expected official, stand-in or auto")
+    return "official" if registry_answers() else "stand-in"
+
+
+def registry_answers():
+    try:
+        probe = subprocess.run(
+            [docker_command(), "pull", "--quiet", REGISTRY_PROBE_IMAGE],
+            capture_output=True,
+            timeout=REGISTRY_PROBE_SECONDS,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return probe.returncode == 0
+
+
+def build_args(template, runtime, **versions):
+    """The BUILDER_IMAGE and RUNTIME_IMAGE build arguments for one image ({} when official images are pulled)."""
+    builder, runtime_image = bases_for(template, runtime)
+    if mode() == "official":
+        return {}
+    require_stand_in_versions(versions)
+    return {"BUILDER_IMAGE": ensure_unless_scratch(builder), "RUNTIME_IMAGE": ensure_unless_scratch(runtime_image)}
+
+
+def bases_for(template, runtime):
+    bases = BASES.get((template, runtime)) or BASES.get((template, ANY_RUNTIME))
+    if bases is None:
+        known = ", ".join(f"{t} {r}" for t, r in BASES)
+        raise ValueError(f"no base images for template {template!r} with runtime {runtime!r}; known: {known}")
+    return bases
+
+
+def require_stand_in_versions(versions):
+    for option, wanted in versions.items():
+        carried = STAND_IN_VERSIONS.get(option)
+        if wanted != carried:
+            raise ValueError(
+                f"{option}={wanted!r} needs official base images: the local stand-ins carry only "
+                f"Go {STAND_IN_VERSIONS['go_version']} and Python {STAND_IN_VERSIONS['python_version']}"
+            )
+
+
+def ensure_unless_scratch(name):
+    return SCRATCH if name == SCRATCH else ensure(name)
+
+
+def ensure(name):
+    """Make the stand-in `name` (and what it is built from) unless the engine has it; return its reference."""
+    reference = stand_in_reference(name)
+    if image_exists(reference):
+        return reference
+    how = STAND_INS[name]
+    for dependency in how.dependencies:
+        ensure(dependency)
+    log(f"making {reference}")
+    started = time.monotonic()
+    how.make(reference)
+    log(f"made {reference} in {time.monotonic() - started:.0f} s")
+    return reference
+
+
+def stand_in_reference(name):
+    return f"{PREFIX}/{name}"
+
+
+def image_exists(reference):
+    return subprocess.run([docker_command(), "image", "inspect", reference], capture_output=True).returncode == 0
+
+
+def image_size_mb(reference):
+    size = run([docker_command(), "image", "inspect", "--format", "{{.Size}}", reference])
+    return int(size) / 1e6  # megabytes as `docker images` counts them
+
+
+def build_arg_words(args):
+    return [word for key, value in args.items() for word in ("--build-arg", f"{key}={value}")]
+
+
+def install_host_ca_bundle(root):
+    certs = root / "etc/ssl/certs"
+    certs.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(HOST_CA_BUNDLE, certs / HOST_CA_BUNDLE.name)
+
+
+def import_root(root, reference):
+    """Turn a root folder into an image; tar keeps owners, modes and links as the root has them."""
+    tar = subprocess.Popen(["tar", "-C", str(root), "-c", "."], stdout=subprocess.PIPE)
+    try:
+        run([docker_command(), "import", "--change", f"ENV PATH={IMPORTED_PATH}", "-", reference], stdin=tar.stdout)
+    finally:
+        tar.stdout.close()
+        tar.wait()
+    if tar.returncode != 0:
+        raise StandInError(f"tar of {root} failed ({tar.returncode})")
+
+
+def go_root():
+    require_program("go", "Go (https://go.dev/dl/) on PATH")
+    return Path(run(["go", "env", "GOROOT"]))
+
+
+def go_version_for(reference, goroot):
+    """The toolchain's full version (1.26.8), checked against the stand-in's tag (1.26) so the tag does not lie."""
+    version = (goroot / "VERSION").read_text(encoding="utf-8").split()[0].removeprefix("go")
+    tag = reference.rpartition(":")[2]
+    if not version.startswith(f"{tag}."):
+        raise StandInError(f"{reference} needs a Go {tag}.x toolchain; {goroot} holds Go {version}")
+    return version
+
+
+def require_program(program, what_to_install):
+    if shutil.which(program) is None:
+        raise StandInError(f"{program} is missing: install {what_to_install}")
+
+
+def run(command, **options):
+    """Run a command quietly; on failure raise with its output, which says what went wrong."""
+    done = subprocess.run(command, capture_output=True, text=True, **options)
+    if done.returncode != 0:
+        output = (done.stdout + done.stderr).strip()
+        raise StandInError(f"{' '.join(command)} failed ({done.returncode}):\n{output}")
+    return done.stdout.strip()
+
+
+def log(message):
+    print(f"base_images: {message}", file=sys.stderr, flush=True)
+
+
+def ensure_all():
+    for name in STAND_INS:
+        reference = ensure(name)
+        print(f"{reference}\t{image_size_mb(reference):.1f} MB")
+
+
+def print_build_args(template, runtime):
+    print(" ".join(build_arg_words(build_args(template, runtime))))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("ensure-all", help="make every missing stand-in; print each one's name and size")
+    words = commands.add_parser("build-args", help="print the --build-arg words for one template and runtime")
+    words.add_argument("template")
+    words.add_argument("runtime")
+    arguments = parser.parse_args()
+    try:
+        if arguments.command == "ensure-all":
+            ensure_all()
+        else:
+            print_build_args(arguments.template, arguments.runtime)
+    except (StandInError, ValueError) as error:
+        sys.exit(f"base_images: {error}")
+
+
+if __name__ == "__main__":
+    main()
