@@ -46,9 +46,10 @@ class Debootstrap:
     dependencies = ()
 
     def make(self, reference):
-        require_program("debootstrap", "apt-get install -y debootstrap")
+        require_program("debootstrap", "install it with apt-get install -y debootstrap")
         with tempfile.TemporaryDirectory(prefix="minimal-images-debootstrap-") as root:
             run(["debootstrap", "--variant=minbase", self.suite, root, DEBIAN_MIRROR])
+            drop_package_downloads(Path(root))
             install_host_ca_bundle(Path(root))
             import_root(Path(root), reference)
 
@@ -210,6 +211,15 @@ def build_arg_words(args):
     return [word for key, value in args.items() for word in ("--build-arg", f"{key}={value}")]
 
 
+def drop_package_downloads(root):
+    """debootstrap keeps the packages and indexes it downloaded (90 MB); recipes run apt-get update themselves."""
+    for download in (*root.glob("var/cache/apt/archives/*.deb"), *root.glob("var/lib/apt/lists/*")):
+        if download.is_dir():
+            shutil.rmtree(download)
+        else:
+            download.unlink()
+
+
 def install_host_ca_bundle(root):
     certs = root / "etc/ssl/certs"
     certs.mkdir(parents=True, exist_ok=True)
@@ -229,7 +239,7 @@ def import_root(root, reference):
 
 
 def go_root():
-    require_program("go", "Go (https://go.dev/dl/) on PATH")
+    require_program("go", "install Go from https://go.dev/dl/ and put it on PATH")
     return Path(run(["go", "env", "GOROOT"]))
 
 
@@ -242,9 +252,9 @@ def go_version_for(reference, goroot):
     return version
 
 
-def require_program(program, what_to_install):
+def require_program(program, how_to_install):
     if shutil.which(program) is None:
-        raise StandInError(f"{program} is missing: install {what_to_install}")
+        raise StandInError(f"{program} is missing: {how_to_install}")
 
 
 def run(command, **options):

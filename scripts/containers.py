@@ -11,6 +11,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+import zlib
 from dataclasses import dataclass
 
 import base_images
@@ -49,9 +50,11 @@ class Build:
     log: str  # BuildKit's plain progress output, to see which steps came from the cache
 
 
-def build(context, tag, build_args=None, target=None, platform=None, dockerfile=None):
-    """Build an image and time it."""
+def build(context, tag, build_args=None, target=None, platform=None, dockerfile=None, no_cache=False):
+    """Build an image and time it; no_cache=True rebuilds every step (cache mounts keep their contents)."""
     args = ["build", "--progress=plain", "-t", tag]
+    if no_cache:
+        args.append("--no-cache")
     for key, value in (build_args or {}).items():
         args += ["--build-arg", f"{key}={value}"]
     if target:
@@ -92,7 +95,7 @@ def remove(container):
     docker("rm", "-f", container, check=False)
 
 
-def wait_for_http(url, timeout=30):
+def wait_for_http(url, timeout=30, poll_seconds=POLL_SECONDS):
     """Poll a URL until it answers; return (status, body text, seconds waited)."""
     started = time.monotonic()
     deadline = started + timeout
@@ -105,7 +108,7 @@ def wait_for_http(url, timeout=30):
             return error.code, error.read().decode(), time.monotonic() - started
         except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
             last_error = error
-            time.sleep(POLL_SECONDS)
+            time.sleep(poll_seconds)
     raise TimeoutError(f"{url} did not answer within {timeout} s: {last_error}")
 
 
@@ -135,3 +138,33 @@ def memory_bytes(container):
     number, unit = re.fullmatch(r"([\d.]+)\s*([KMGT]?i?B)", text).groups()
     scale = {"B": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "kB": 1e3, "MB": 1e6, "GB": 1e9}
     return int(float(number) * scale[unit])
+
+
+def layer_count(tag):
+    """How many file-system layers the image has (each COPY, ADD or RUN that changes files adds one)."""
+    return len(inspect(tag)["RootFS"]["Layers"])
+
+
+# gzip's own default level, so compressed_size() matches `docker save TAG | gzip -c | wc -c`
+GZIP_LEVEL = 6
+SAVE_CHUNK_BYTES = 1 << 20
+
+
+def compressed_size(tag):
+    """Bytes of `docker save TAG | gzip -c`, close to what a push or pull moves; streamed, never held in memory."""
+    compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # 16+: gzip framing
+    total = 0
+    with subprocess.Popen(
+        [base_images.docker_command(), "save", tag], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as save:
+        while chunk := save.stdout.read(SAVE_CHUNK_BYTES):
+            total += len(compressor.compress(chunk))
+        errors = save.stderr.read().decode()
+    if save.returncode != 0:
+        raise EngineError(f"docker save {tag} failed ({save.returncode}):\n{errors}")
+    return total + len(compressor.flush())
+
+
+def prune_cache_mounts():
+    """Empty BuildKit's cache mounts (module and pip caches), which --no-cache leaves in place."""
+    docker("builder", "prune", "--force", "--all", "--filter", "type=exec.cachemount")
