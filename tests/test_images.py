@@ -84,7 +84,8 @@ def test_runs_as_a_numeric_non_root_user(image, served):
     assert re.fullmatch(r"[0-9]+(:[0-9]+)?", user), f"USER {user!r} is not numeric"
     container, url = served
     containers.wait_for_http(url + "/healthz")
-    uids = containers.docker("top", container, "-eo", "uid").stdout.split()[1:]
+    processes = containers.docker("top", container, "-eo", "pid,uid").stdout.splitlines()[1:]
+    uids = [line.split()[1] for line in processes]
     assert uids and all(uid != "0" for uid in uids)
 
 

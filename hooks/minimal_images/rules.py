@@ -140,7 +140,7 @@ PYTHON_FLASK = Template(
         ),
     ),
     cautions=(EPHEMERAL_PORT,),
-    files_kept_only_when=WORKSHOP_FILES,
+    files_kept_only_when={**WORKSHOP_FILES, "scratch-rootfs.sh": ("runtime", "scratch")},
 )
 
 TEMPLATES = {template.name: template for template in (GO_GIN, PYTHON_FLASK)}
