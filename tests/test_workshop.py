@@ -48,7 +48,9 @@ def test_make_compare_prints_naive_and_multi_stage_sizes(images, template):
     assert done.returncode == 0, done.stdout + done.stderr
     sizes = {
         row: float(size)
-        for row, size in re.findall(r"^\|\s*(naive|multi-stage)[^|]*\|\s*([\d.]+)\s*MB", done.stdout, re.MULTILINE)
+        for row, size in re.findall(
+            r"^\|\s*(naive|multi-stage)[^|]*\|\s*([\d.]+)(?:\s*MB)?\s*\|", done.stdout, re.MULTILINE
+        )
     }
     assert set(sizes) == {"naive", "multi-stage"}, done.stdout
     assert sizes["multi-stage"] < sizes["naive"]
