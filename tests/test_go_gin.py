@@ -4,6 +4,7 @@ import io
 import shutil
 import subprocess
 import tarfile
+import uuid
 
 import containers
 import pytest
@@ -104,7 +105,7 @@ def test_code_only_change_rebuilds_without_downloading_modules_again(images, tmp
     images.get("go-gin")  # the dependency layer, built from the same go.mod and go.sum
     project = shutil.copytree(images.project("go-gin"), tmp_path / "edited")
     main_go = project / "main.go"
-    main_go.write_text(main_go.read_text() + "\n// A code-only change.\n")
+    main_go.write_text(main_go.read_text() + f"\n// A code-only change: {uuid.uuid4()}\n")
     build = containers.build(project, "minimal-images-test/go-edited:dev", images.build_args("go-gin"))
     cached = containers.cached_steps(build.log)
     assert any("go mod download" in step for step in cached), cached

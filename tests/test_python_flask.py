@@ -4,6 +4,7 @@ import posixpath
 import re
 import shutil
 import subprocess
+import uuid
 
 import containers
 import pytest
@@ -103,7 +104,8 @@ def test_code_only_change_rebuilds_without_reinstalling_dependencies(images, tmp
     images.get("python-flask")  # the dependency layer, built from the same lock file
     project = shutil.copytree(images.project("python-flask"), tmp_path / "edited")
     app = project / "app.py"
-    app.write_text(app.read_text() + "\n# A code-only change.\n")
+    app.write_text(app.read_text() + f"\n# A code-only change: {uuid.uuid4()}\n")
     build = containers.build(project, "minimal-images-test/py-edited:dev", images.build_args("python-flask"))
     cached = containers.cached_steps(build.log)
     assert any("pip" in step and "requirements.txt" in step for step in cached), cached
+    assert not any(step.startswith("COPY app.py") for step in cached), cached
