@@ -64,13 +64,16 @@ class Recipe:
     packages: str = ""  # Debian packages, separated by spaces
     # The golang recipe copies the machine's toolchain: its GOROOT is the build context
     go_toolchain: bool = False
+    runtime_base: str | None = None  # a second stand-in the recipe copies from, as RUNTIME_BASE_IMAGE
 
     @property
     def dependencies(self):
-        return (self.base,)
+        return (self.base, self.runtime_base) if self.runtime_base else (self.base,)
 
     def make(self, reference):
         args = {"BASE_IMAGE": stand_in_reference(self.base)}
+        if self.runtime_base:
+            args["RUNTIME_BASE_IMAGE"] = stand_in_reference(self.runtime_base)
         context = RECIPES
         if self.packages:
             args["PACKAGES"] = self.packages
@@ -102,6 +105,11 @@ STAND_INS = {
         "distroless.Dockerfile", base="debian:trixie", target="python3", packages=PYTHON3_RUNTIME_PACKAGES
     ),
     "python-build:3.13": Recipe("python-build.Dockerfile", base="python-builder:3.13"),
+    # The seed's python:alpine, builder and fresh runtime, with the official image's /usr/local layout
+    "seed-python-build:3.13": Recipe("seed-python.Dockerfile", base="python-build:3.13", target="build"),
+    "seed-python:3.13": Recipe(
+        "seed-python.Dockerfile", base="python-build:3.13", target="runtime", runtime_base="python3-debian13:nonroot"
+    ),
 }
 
 # The only versions the stand-ins carry, by the name of the template option that chooses one
@@ -115,9 +123,9 @@ BASES = {
     ("python-flask", "scratch"): ("python-builder:3.13", SCRATCH),
     ("python-flask", "slim"): ("python-builder:3.13", "python-builder:3.13"),
     ("seed-go", ANY_RUNTIME): ("golang:1.26", SCRATCH),
-    # The seed's python:alpine builder has pip and gcc; its runtime is a fresh Python whose sys.path includes
-    # /usr/local/lib/python3.13/dist-packages, where pip as root installs what the seed copies across
-    ("seed-python", ANY_RUNTIME): ("python-build:3.13", "python-builder:3.13"),
+    # The seed's python:alpine: a builder with pip and gcc, and a fresh Python of alpine's size; in both, the
+    # standard library and pip's installs (as root: dist-packages) are under /usr/local/lib/python3.13
+    ("seed-python", ANY_RUNTIME): ("seed-python-build:3.13", "seed-python:3.13"),
 }
 
 
