@@ -29,3 +29,12 @@ def test_readme_names_the_two_set_up_commands():
     first_screen = "\n".join(README.splitlines()[:15])
     assert "make new" in first_screen
     assert "make test" in first_screen
+
+
+def test_readme_quotes_the_latest_benchmark_table():
+    results = (REPO / "benchmarks" / "results.md").read_text(encoding="utf-8")
+    table = [line for line in results.splitlines() if line.startswith("|")]
+    assert table, "benchmarks/results.md holds no table"
+    for line in table:
+        assert line in README, f"README's size table is older than benchmarks/results.md: {line}"
+    assert "make bench" in README
