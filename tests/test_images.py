@@ -100,3 +100,13 @@ def test_stops_with_status_0_within_3_s_of_docker_stop(image, case, start):
     seconds, exit_code = containers.stop(container)
     assert exit_code == 0
     assert seconds < 3
+
+
+DEFAULT_NAMES = {"go-gin": "Hello Gin", "python-flask": "Hello Flask"}
+
+
+def test_image_carries_oci_labels(image, case):
+    labels = containers.inspect(image)["Config"]["Labels"]
+    assert labels["org.opencontainers.image.title"] == DEFAULT_NAMES[case.template]
+    assert labels["org.opencontainers.image.version"] == "dev"
+    assert labels["org.opencontainers.image.revision"] == "unknown"
