@@ -48,3 +48,7 @@ def test_graceful_timeout_fits_kubernetes_grace_period(monkeypatch):
 
 def test_forwarded_allow_ips_comes_from_the_environment(monkeypatch):
     assert load_conf(monkeypatch, FORWARDED_ALLOW_IPS="10.0.0.0/8")["forwarded_allow_ips"] == "10.0.0.0/8"
+
+
+def test_app_is_imported_once_before_the_workers_fork(monkeypatch):
+    assert load_conf(monkeypatch)["preload_app"] is True
