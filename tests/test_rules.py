@@ -137,3 +137,13 @@ def test_the_defaults_pass_every_rule(template):
 def test_an_ephemeral_port_is_a_caution_not_an_error():
     answers = {"port": "50000"}
     assert any(c.startswith('port: "50000"') for c in validate.cautions("python-flask", answers))
+
+
+@pytest.mark.parametrize(
+    ("version", "accepted"), [("2.7.1", True), ("2.7.0", True), ("3.0.0", True), ("2.6.0", False), ("2.5.0", False)]
+)
+def test_cookiecutter_older_than_2_7_is_refused_by_name(version, accepted):
+    problem = validate.cookiecutter_version_problem(version)
+    assert (problem is None) is accepted
+    if problem:
+        assert problem.startswith(f"cookiecutter {version} is too old; accepted: 2.7 or newer")

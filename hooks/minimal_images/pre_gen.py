@@ -18,6 +18,7 @@ def main(template_dir, answers_json, raw_answers_json):
     for warning in validate.cautions(template_name, answers):
         print(f"warning: {warning}", file=sys.stderr)
     problems = validate.problems(template_name, answers, json.loads(raw_answers_json), defaults)
+    problems += filter(None, [validate.cookiecutter_version_problem(cookiecutter_version())])
     if not problems:
         return 0
     for problem in problems:
@@ -25,6 +26,13 @@ def main(template_dir, answers_json, raw_answers_json):
     print(f"error: nothing was generated ({len(problems)} problem(s) above)", file=sys.stderr)
     _remove_folders_made_for_a_nested_name(Path.cwd(), Path(answers["_output_dir"]))
     return 1
+
+
+def cookiecutter_version():
+    """The version of the cookiecutter that runs this hook (it runs hooks with its own interpreter)."""
+    from importlib.metadata import version
+
+    return version("cookiecutter")
 
 
 def _remove_folders_made_for_a_nested_name(project_dir, output_dir):

@@ -12,6 +12,9 @@ PROJECT_SLUG_PATTERN = r"[a-z](?:[a-z0-9]|-(?=[a-z0-9])){0,62}"
 PROJECT_NAME_PATTERN = r"[^\W_][\w .,&()+!-]{0,79}"
 PORT_PATTERN = r"[1-9][0-9]{3,4}"
 JINJA_MARKERS = ("{{", "{%", "{#")
+# 2.5 brought the template chooser, but before 2.7 a boolean given on the command line (workshop=yes) stays
+# the string "yes", which Jinja treats as true whatever it says.
+MIN_COOKIECUTTER = (2, 7)
 
 
 @dataclass(frozen=True)

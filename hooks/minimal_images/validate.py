@@ -3,7 +3,7 @@
 import json
 import re
 
-from .rules import JINJA_MARKERS, TEMPLATES
+from .rules import JINJA_MARKERS, MIN_COOKIECUTTER, TEMPLATES
 
 
 def shown(value):
@@ -74,3 +74,12 @@ def cautions(template_name, answers):
         for caution in template.cautions
         if caution.field in answers and caution.applies(answers[caution.field])
     ]
+
+
+def cookiecutter_version_problem(version):
+    """A message when the running cookiecutter is older than the templates need, else None."""
+    numbers = tuple(int(part) for part in re.findall(r"\d+", version)[:2])
+    if numbers >= MIN_COOKIECUTTER:
+        return None
+    needed = ".".join(map(str, MIN_COOKIECUTTER))
+    return f"cookiecutter {version} is too old; accepted: {needed} or newer (pip install -U cookiecutter)"
