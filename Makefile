@@ -7,6 +7,8 @@ VENV := .venv
 DOCKER ?= $(if $(wildcard /usr/bin/docker),/usr/bin/docker,docker)
 export DOCKER
 PYTEST_ARGS ?=
+# Where `make new` writes the project: beside this clone, not inside it.
+OUTPUT_DIR ?= ..
 
 .PHONY: help new test test-fast lint bench base-images clean
 
@@ -19,8 +21,8 @@ $(VENV)/installed: tests/requirements.txt
 	$(VENV)/bin/pip install --quiet -r tests/requirements.txt
 	touch $@
 
-new: $(VENV)/installed ## Generate a project: asks which template, then its options
-	$(VENV)/bin/cookiecutter .
+new: $(VENV)/installed ## Generate a project beside this clone (OUTPUT_DIR=...): asks which template, then its options
+	$(VENV)/bin/cookiecutter . --output-dir $(OUTPUT_DIR)
 
 test: $(VENV)/installed ## The whole suite, image builds included
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

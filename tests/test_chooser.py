@@ -133,3 +133,16 @@ def test_next_steps_are_printed_after_generation(cookiecutter_cli):
     assert "cd hello-flask" in done.stdout
     assert "make test" in done.stdout
     assert "make image" in done.stdout
+
+
+def test_make_new_asks_for_the_template_and_writes_beside_the_clone(tmp_path):
+    done = subprocess.run(
+        ["make", "--no-print-directory", "new", f"OUTPUT_DIR={tmp_path}"],
+        cwd=REPO,
+        input="2\n" + "\n" * 10,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "hello-flask" / "app.py").is_file()
