@@ -67,7 +67,7 @@ def next_steps(template, answers):
             f"Created {slug} from the {template.name} template (runtime: {answers['runtime']}).",
             "Next steps:",
             f"  cd {slug}",
-            f"  {template.test_command}    # run the tests",
+            "  make test    # run the tests",
             "  make image   # build the container image",
             "  make run     # run it on the chosen port",
         )

@@ -58,7 +58,6 @@ class Template:
     cautions: tuple[Caution, ...] = ()
     # Files kept only when a field has a value: path -> (field, value).
     files_kept_only_when: dict[str, tuple[str, object]] = field(default_factory=dict)
-    test_command: str = "make test"
 
 
 PROJECT_NAME = Field(
