@@ -28,10 +28,11 @@ from pathlib import Path
 from cookiecutter.main import cookiecutter
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "scripts"))
+sys.path[:0] = [str(REPO / "scripts"), str(REPO / "hooks")]
 
 import base_images  # noqa: E402
 import containers  # noqa: E402
+from minimal_images.post_gen import load_answers  # noqa: E402
 
 BENCHMARKS = REPO / "benchmarks"
 SEED_DOCKERFILES = BENCHMARKS / "seed"
@@ -165,22 +166,14 @@ def hook_output_to_stderr():
         os.close(saved)
 
 
-def answers(project):
-    """The options a project was generated with, from the replay file it keeps."""
-    return json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))["cookiecutter"]
-
-
 def build_args(subject, project):
     """The base-image build arguments, for the seed's Dockerfiles or for the template's own."""
-    options = answers(project)
-    versions = {key: value for key, value in options.items() if key.endswith("_version")}
-    if subject.seed_dockerfile:
-        return base_images.build_args(subject.language.seed_bases, base_images.ANY_RUNTIME, **versions)
-    return base_images.build_args(subject.language.template, subject.runtime, **versions)
+    bases = subject.language.seed_bases if subject.seed_dockerfile else subject.language.template
+    return base_images.build_args_for_answers(bases, load_answers(project))
 
 
 def container_port(subject, project):
-    return subject.language.seed_port if subject.seed_dockerfile else answers(project)["port"]
+    return subject.language.seed_port if subject.seed_dockerfile else load_answers(project)["port"]
 
 
 def log(message):

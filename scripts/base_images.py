@@ -165,6 +165,12 @@ def build_args(template, runtime, **versions):
     return {"BUILDER_IMAGE": ensure_unless_scratch(builder), "RUNTIME_IMAGE": ensure_unless_scratch(runtime_image)}
 
 
+def build_args_for_answers(template, answers):
+    """build_args() for a generated project, from its saved answers: its runtime and its *_version choices."""
+    versions = {option: answers[option] for option in STAND_IN_VERSIONS if option in answers}
+    return build_args(template, answers["runtime"], **versions)
+
+
 def bases_for(template, runtime):
     bases = BASES.get((template, runtime)) or BASES.get((template, ANY_RUNTIME))
     if bases is None:

@@ -20,7 +20,7 @@ sys.path += [str(REPO / template) for template in ("go-gin", "python-flask")]
 
 import base_images  # noqa: E402
 import containers  # noqa: E402
-from minimal_images.post_gen import unrendered_files  # noqa: E402
+from minimal_images.post_gen import load_answers, unrendered_files  # noqa: E402
 
 
 def template_options(template):
@@ -86,13 +86,8 @@ class Images:
         return self._projects[key]
 
     def build_args(self, template, **options):
-        answers = self.answers(template, **options)
-        versions = {k: v for k, v in answers.items() if k.endswith("_version")}
-        return base_images.build_args(template, answers["runtime"], **versions)
-
-    def answers(self, template, **options):
-        saved = self.project(template, **options) / ".cookiecutter.json"
-        return json.loads(saved.read_text(encoding="utf-8"))["cookiecutter"]
+        """The base-image build arguments for the project with these options (or for a seed's Dockerfile)."""
+        return base_images.build_args_for_answers(template, load_answers(self.project(template, **options)))
 
     def get(self, template, target=None, platform=None, **options):
         """The image built from a project with these options: a containers.Build."""
@@ -111,7 +106,7 @@ class Images:
         if key not in self._builds:
             tag = f"minimal-images-test/seed:{len(self._builds)}"
             project = self.project(template, **options)
-            args = base_images.build_args(seed_template, "scratch")
+            args = base_images.build_args_for_answers(seed_template, load_answers(project))
             self._builds[key] = containers.build(project, tag, args, dockerfile=dockerfile)
         return self._builds[key]
 

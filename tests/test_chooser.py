@@ -9,6 +9,7 @@ import sys
 
 import pytest
 from conftest import REPO
+from minimal_images.post_gen import load_answers
 
 TEMPLATE_MARKERS = {"go-gin": "main.go", "python-flask": "app.py"}
 
@@ -38,17 +39,13 @@ def cookiecutter_cli(tmp_path):
     return run
 
 
-def saved_answers(project):
-    return json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))["cookiecutter"]
-
-
 @pytest.mark.parametrize("template", ["go-gin", "python-flask"])
 def test_directory_option_generates_the_named_template_without_questions(cookiecutter_cli, tmp_path, template):
     done = cookiecutter_cli(REPO, "--no-input", "--directory", template)
     assert done.returncode == 0, done.stderr
     slug = {"go-gin": "hello-gin", "python-flask": "hello-flask"}[template]
     assert (tmp_path / slug / TEMPLATE_MARKERS[template]).is_file()
-    assert saved_answers(tmp_path / slug)["project_slug"] == slug
+    assert load_answers(tmp_path / slug)["project_slug"] == slug
 
 
 def test_no_input_without_directory_takes_the_first_template(cookiecutter_cli, tmp_path):
@@ -73,7 +70,7 @@ def test_relative_template_path_and_other_output_folder_find_the_shared_hooks(co
         relative_repo, "--no-input", "--directory", "python-flask", "-o", tmp_path / "out", "port=9000", cwd=work
     )
     assert done.returncode == 0, done.stderr
-    assert saved_answers(tmp_path / "out" / "hello-flask")["port"] == "9000"
+    assert load_answers(tmp_path / "out" / "hello-flask")["port"] == "9000"
 
 
 def test_template_folder_given_directly_by_absolute_path_runs_its_hooks(cookiecutter_cli, tmp_path):
@@ -117,7 +114,7 @@ def test_saved_answers_regenerate_the_same_project_with_replay_file(cookiecutter
     assert again.returncode == 0, again.stderr
     comparison = filecmp.dircmp(project, tmp_path / "again" / project.name)
     assert differences(comparison) == []
-    assert saved_answers(project)["port"] == "9123"
+    assert load_answers(project)["port"] == "9123"
 
 
 def differences(comparison):

@@ -1,9 +1,7 @@
 """The test harness and the post-generation checks guard what they claim to guard."""
 
-import json
-
 import pytest
-from minimal_images.post_gen import unrendered_files
+from minimal_images.post_gen import load_answers, unrendered_files
 
 
 def test_bake_refuses_an_option_the_template_does_not_define(bake):
@@ -21,6 +19,6 @@ def test_leftover_template_syntax_is_found(tmp_path, leftover):
 
 @pytest.mark.parametrize("template", ["go-gin", "python-flask"])
 def test_saved_answers_hold_no_paths_of_the_generating_machine(bake, template):
-    saved = json.loads((bake(template).project_path / ".cookiecutter.json").read_text())["cookiecutter"]
+    saved = load_answers(bake(template).project_path)
     assert not {"_output_dir", "_repo_dir", "_checkout"} & set(saved)
     assert saved["runtime"] in ("scratch", "distroless")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
+from minimal_images.post_gen import load_answers
 
 # (template, bad options, the field the message must name)
 BAD_INPUTS = [
@@ -126,7 +127,7 @@ UNSUPPORTED_COMBINATIONS = [
 def test_supported_combination_generates(bake, template, options):
     result = bake(template, **options)
     assert result.exit_code == 0, result.exception
-    saved = json.loads((result.project_path / ".cookiecutter.json").read_text())["cookiecutter"]
+    saved = load_answers(result.project_path)
     assert saved["runtime"] == options["runtime"]
 
 

@@ -35,8 +35,7 @@ def test_workshop_on_adds_the_naive_dockerfile_and_fuller_comments(bake, templat
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_make_compare_prints_naive_and_multi_stage_sizes(images, template):
     project = images.project(template, workshop="yes")
-    answers = images.answers(template, workshop="yes")
-    build_args = base_images.build_args(template, answers["runtime"])
+    build_args = images.build_args(template, workshop="yes")
     words = " ".join(f"--build-arg {shlex.quote(f'{k}={v}')}" for k, v in build_args.items())
     done = subprocess.run(
         ["make", "compare", f"DOCKER={base_images.docker_command()}", f"BUILD_ARGS={words}"],

@@ -42,6 +42,11 @@ def save_answers(answers, path):
     path.write_text(json.dumps(replay, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def load_answers(project):
+    """The answers a generated project saved (the "cookiecutter" part of its replay file)."""
+    return json.loads((Path(project) / ANSWERS_FILE).read_text(encoding="utf-8"))["cookiecutter"]
+
+
 def unrendered_files(project):
     """Files in which a template expression survived rendering (a missing {% raw %}, a typo).
 
