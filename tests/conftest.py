@@ -77,6 +77,11 @@ class Images:
         self._projects = {}
         self._builds = {}
 
+    @staticmethod
+    def tag(name):
+        """An image tag of this test session's own: two suites sharing one engine never overwrite each other's."""
+        return f"minimal-images-test-{os.getpid()}/{name}"
+
     def project(self, template, **options):
         key = (template, tuple(sorted(options.items())))
         if key not in self._projects:
@@ -94,7 +99,7 @@ class Images:
         key = (template, tuple(sorted(options.items())), target, platform)
         if key not in self._builds:
             project = self.project(template, **options)
-            tag = f"minimal-images-test/{template}:{len(self._builds)}"
+            tag = self.tag(f"{template}:{len(self._builds)}")
             self._builds[key] = containers.build(
                 project, tag, self.build_args(template, **options), target=target, platform=platform
             )
@@ -104,7 +109,7 @@ class Images:
         """The seed approach's image built by `dockerfile` from the same project sources."""
         key = (str(dockerfile), template, tuple(sorted(options.items())))
         if key not in self._builds:
-            tag = f"minimal-images-test/seed:{len(self._builds)}"
+            tag = self.tag(f"seed:{len(self._builds)}")
             project = self.project(template, **options)
             args = base_images.build_args_for_answers(seed_template, load_answers(project))
             self._builds[key] = containers.build(project, tag, args, dockerfile=dockerfile)
@@ -113,7 +118,12 @@ class Images:
 
 @pytest.fixture(scope="session")
 def images(engine, bake_once):
-    return Images(bake_once)
+    yield Images(bake_once)
+    prefix = Images.tag("")
+    ours = containers.docker("image", "ls", "--format", "{{.Repository}}:{{.Tag}}").stdout.split()
+    doomed = [tag for tag in ours if tag.startswith(prefix)]
+    if doomed:
+        containers.docker("image", "rm", "--force", *doomed, check=False)
 
 
 @pytest.fixture

@@ -75,7 +75,7 @@ def test_test_stage_fails_when_a_go_test_fails(images, tmp_path):
     main_test = project / "main_test.go"
     main_test.write_text(main_test.read_text().replace('"pong"', '"not pong"'))
     with pytest.raises(containers.EngineError, match="FAIL"):
-        containers.build(project, "minimal-images-test/go-broken:test", images.build_args("go-gin"), target="test")
+        containers.build(project, images.tag("go-broken:test"), images.build_args("go-gin"), target="test")
 
 
 @pytest.mark.image
@@ -106,7 +106,7 @@ def test_code_only_change_rebuilds_without_downloading_modules_again(images, tmp
     project = shutil.copytree(images.project("go-gin"), tmp_path / "edited")
     main_go = project / "main.go"
     main_go.write_text(main_go.read_text() + f"\n// A code-only change: {uuid.uuid4()}\n")
-    build = containers.build(project, "minimal-images-test/go-edited:dev", images.build_args("go-gin"))
+    build = containers.build(project, images.tag("go-edited:dev"), images.build_args("go-gin"))
     cached = containers.cached_steps(build.log)
     assert any("go mod download" in step for step in cached), cached
     assert not any("go build" in step for step in cached), cached

@@ -52,7 +52,7 @@ def test_test_stage_fails_when_a_test_fails(images, tmp_path):
     test_app.write_text(test_app.read_text().replace("Hello, World!", "Goodbye, World!"))
     with pytest.raises(containers.EngineError, match="failed"):
         containers.build(
-            project, "minimal-images-test/py-broken:test", images.build_args("python-flask"), target="test"
+            project, images.tag("py-broken:test"), images.build_args("python-flask"), target="test"
         )
 
 
@@ -105,7 +105,7 @@ def test_code_only_change_rebuilds_without_reinstalling_dependencies(images, tmp
     project = shutil.copytree(images.project("python-flask"), tmp_path / "edited")
     app = project / "app.py"
     app.write_text(app.read_text() + f"\n# A code-only change: {uuid.uuid4()}\n")
-    build = containers.build(project, "minimal-images-test/py-edited:dev", images.build_args("python-flask"))
+    build = containers.build(project, images.tag("py-edited:dev"), images.build_args("python-flask"))
     cached = containers.cached_steps(build.log)
     assert any("pip" in step and "requirements.txt" in step for step in cached), cached
     assert not any(step.startswith("COPY app.py") for step in cached), cached
