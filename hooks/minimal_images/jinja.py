@@ -12,6 +12,8 @@ from pathlib import Path
 from jinja2.ext import Extension
 from jinja2.sandbox import SandboxedEnvironment
 
+from . import guard
+
 SHARED_HOOKS_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -35,6 +37,7 @@ def extension_for(template_dir):
         def __init__(self, environment):
             super().__init__(environment)
             _sandbox(environment)
+            guard.install(Path(template_dir).name)
             environment.globals["shared_hooks_dir"] = str(SHARED_HOOKS_DIR)
             environment.globals["template_dir"] = str(Path(template_dir).resolve())
 

@@ -1,6 +1,12 @@
-"""Post-generation: remove the files of options not chosen, check the result, print the next steps."""
+"""Post-generation: check what this run wrote, save the answers, print the next steps.
 
+The files of options not chosen are never written: their names render empty (cookiecutter skips such a file),
+so nothing needs removing here, and a user's own file of that name in an existing folder is left alone.
+"""
+
+import hashlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -12,27 +18,22 @@ LEFTOVER_MARKERS = ("{{ cookiecutter.", "{{cookiecutter.", "{%")
 # Paths of the machine that generated the project: cookiecutter sets them anew on every run.
 MACHINE_KEYS = ("_output_dir", "_repo_dir", "_checkout")
 ANSWERS_FILE = ".cookiecutter.json"
+# Set by guard.py in cookiecutter's process: the files an existing project folder held before this run (-f, -s).
+PREEXISTING_ENV = "MINIMAL_IMAGES_PREEXISTING"
 
 
 def main(template_dir, answers_json):
     template = TEMPLATES[Path(template_dir).name]
     answers = json.loads(answers_json)
     project = Path.cwd()
-    remove_unchosen_files(template, answers, project)
     save_answers(answers, project / ANSWERS_FILE)
-    leftovers = unrendered_files(project)
+    leftovers = unrendered_files(project, json.loads(os.environ.get(PREEXISTING_ENV) or "{}"))
     if leftovers:
         for path in leftovers:
             print(f"error: {path} still holds template syntax after rendering", file=sys.stderr)
         return 1
     print(next_steps(template, answers))
     return 0
-
-
-def remove_unchosen_files(template, answers, project):
-    for relative, (field, wanted) in template.files_kept_only_when.items():
-        if answers.get(field) != wanted:
-            (project / relative).unlink(missing_ok=True)
 
 
 def save_answers(answers, path):
@@ -47,14 +48,23 @@ def load_answers(project):
     return json.loads((Path(project) / ANSWERS_FILE).read_text(encoding="utf-8"))["cookiecutter"]
 
 
-def unrendered_files(project):
-    """Files in which a template expression survived rendering (a missing {% raw %}, a typo).
+def file_digest(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
-    The saved answers are left out: they hold the templates' own defaults, such as the slug's.
+
+def unrendered_files(project, preexisting=None):
+    """Files this run wrote in which a template expression survived rendering (a missing {% raw %}, a typo).
+
+    Left out: the saved answers (they hold the templates' own defaults, such as the slug's), and files that were
+    in the folder before this run (`preexisting`: relative path -> digest) and still hold the same bytes, which
+    this run did not write.
     """
+    preexisting = preexisting or {}
     leftovers = []
     for path in sorted(project.rglob("*")):
-        if not path.is_file() or path.name == ANSWERS_FILE:
+        if not path.is_file() or path.is_symlink() or path.name == ANSWERS_FILE:
+            continue
+        if preexisting.get(path.relative_to(project).as_posix()) == file_digest(path):
             continue
         try:
             text = path.read_text(encoding="utf-8")

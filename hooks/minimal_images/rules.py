@@ -4,7 +4,8 @@ The pre-generation hook, the post-generation hook, the tests and the README's op
 tables, so an accepted value, an error message and a test case cannot drift apart.
 """
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from .go_module_path import go_module_path_problem
 
@@ -27,7 +28,8 @@ class Field:
     choices: tuple[str, ...] = ()
     minimum: int | None = None
     maximum: int | None = None
-    check: object = None  # a function value -> reason or None, for rules a pattern cannot say
+    check: Callable[[str], str | None] | None = None  # value -> reason or None, for what a pattern cannot say
+    boolean: bool = False  # a JSON true or false, never a string that Jinja would read as true
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class Caution:
     """A value that is accepted but unwise: a warning is printed and generation goes on."""
 
     field: str
-    applies: object  # a function value -> bool
+    applies: Callable[[object], bool]
     advice: str
 
 
@@ -56,8 +58,6 @@ class Template:
     fields: tuple[Field, ...]
     requirements: tuple[Requirement, ...] = ()
     cautions: tuple[Caution, ...] = ()
-    # Files kept only when a field has a value: path -> (field, value).
-    files_kept_only_when: dict[str, tuple[str, object]] = field(default_factory=dict)
 
 
 PROJECT_NAME = Field(
@@ -78,13 +78,12 @@ PORT = Field(
     minimum=1024,
     maximum=65535,
 )
-WORKSHOP = Field("workshop", "true or false", choices=("True", "False"))
+WORKSHOP = Field("workshop", "true or false", boolean=True)
 EPHEMERAL_PORT = Caution(
     "port",
     lambda value: str(value).isdigit() and int(value) >= 49152,
     "is in the ephemeral range (49152-65535), where outgoing connections may already hold it",
 )
-WORKSHOP_FILES = {"Dockerfile.naive": ("workshop", True)}
 
 GO_GIN = Template(
     "go-gin",
@@ -111,7 +110,6 @@ GO_GIN = Template(
             "case-insensitive file systems and in proxies",
         ),
     ),
-    files_kept_only_when=WORKSHOP_FILES,
 )
 
 DEBIAN13_PYTHON = ("3.13",)
@@ -142,7 +140,6 @@ PYTHON_FLASK = Template(
         ),
     ),
     cautions=(EPHEMERAL_PORT,),
-    files_kept_only_when={**WORKSHOP_FILES, "scratch-rootfs.sh": ("runtime", "scratch")},
 )
 
 TEMPLATES = {template.name: template for template in (GO_GIN, PYTHON_FLASK)}

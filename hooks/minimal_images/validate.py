@@ -2,20 +2,42 @@
 
 import json
 import re
+import unicodedata
 
 from .rules import JINJA_MARKERS, MIN_COOKIECUTTER, TEMPLATES
 
+# Longer values are cut in messages: the line must stay one readable line.
+SHOWN_CHARACTERS = 60
+# Unicode categories that print as nothing or reorder the text around them: control, format (zero-width and
+# bidirectional marks), private-use, surrogate, unassigned, and line or paragraph separators.
+INVISIBLE_CATEGORIES = {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"}
+
+
+def _visible(character):
+    category = unicodedata.category(character)
+    if category in INVISIBLE_CATEGORIES or (category == "Zs" and character != " "):
+        return f"\\u{ord(character):04x}" if ord(character) <= 0xFFFF else f"\\U{ord(character):08x}"
+    return character
+
 
 def shown(value):
-    """A value as the user should see it in a one-line message: quoted, with newlines made visible."""
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else json.dumps(str(value))
+    """A value as the user should see it in a one-line message: quoted, invisible characters escaped, shortened."""
+    text = value if isinstance(value, str) else str(value)
+    suffix = ""
+    if len(text) > SHOWN_CHARACTERS:
+        suffix = f"... ({len(text)} characters)"
+        text = text[: SHOWN_CHARACTERS - 20]
+    quoted = json.dumps(text, ensure_ascii=False)
+    return "".join(map(_visible, quoted)) + suffix
 
 
 def field_problem(rule, value):
     """Why one answer breaks its field's rule, as the 'field: value ...; accepted: ...' line, or None."""
     text = str(value)
     reason = None
-    if rule.choices and text not in rule.choices:
+    if rule.boolean and not isinstance(value, bool):
+        reason = "is not a boolean (a string where a replay or config file needs true or false?)"
+    elif rule.choices and text not in rule.choices:
         reason = "is not one of the choices"
     elif rule.pattern and not re.fullmatch(rule.pattern, text):
         reason = "is not accepted"
@@ -48,6 +70,23 @@ def requirement_problem(requirement, answers):
     )
 
 
+def answer_problem(template_name, name, value):
+    """Why one answer breaks its field's own rule (the message line), or None; for asking again at once."""
+    template = TEMPLATES.get(template_name)
+    rule = next((rule for rule in template.fields if rule.name == name), None) if template else None
+    return field_problem(rule, value) if rule else None
+
+
+def choices_allowed(template_name, name, earlier_answers, options):
+    """A menu's options less those that cannot go with the earlier answers (all of them if none would remain)."""
+    template = TEMPLATES.get(template_name)
+    allowed = list(options)
+    for requirement in template.requirements if template else ():
+        if requirement.field == name and str(earlier_answers.get(requirement.when_field)) == requirement.when_value:
+            allowed = [option for option in allowed if str(option) in requirement.allowed]
+    return allowed or list(options)
+
+
 def problems(template_name, answers, raw_answers=None, defaults=None):
     """Every problem with these answers, one message each, in the template's field order."""
     template = TEMPLATES[template_name]
@@ -67,12 +106,14 @@ def problems(template_name, answers, raw_answers=None, defaults=None):
 
 
 def cautions(template_name, answers):
-    """Warnings for accepted but unwise values."""
+    """Warnings for accepted but unwise values (a value that is refused gets its error alone)."""
     template = TEMPLATES[template_name]
     return [
         f"{caution.field}: {shown(answers[caution.field])} {caution.advice}"
         for caution in template.cautions
-        if caution.field in answers and caution.applies(answers[caution.field])
+        if caution.field in answers
+        and answer_problem(template_name, caution.field, answers[caution.field]) is None
+        and caution.applies(answers[caution.field])
     ]
 
 
