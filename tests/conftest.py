@@ -7,6 +7,7 @@ set of options and shared by every test that asks for the same set.
 
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -55,6 +56,39 @@ def bake(cookies):
 @pytest.fixture(scope="session")
 def bake_once(cookies_session):
     return baker(cookies_session)
+
+
+class CookiecutterCLI:
+    """The real `cookiecutter` command line, with a config (replays, clones) and a $TMPDIR of its own."""
+
+    def __init__(self, root):
+        self.root = root
+        self.tmpdir = root / "tmpdir"
+        self.tmpdir.mkdir()
+        config = root / "cookiecutter-config.yaml"
+        config.write_text(
+            f"cookiecutters_dir: {json.dumps(str(root / 'clones'))}\n"
+            f"replay_dir: {json.dumps(str(root / 'replay'))}\n",
+            encoding="utf-8",
+        )
+        self.env = dict(os.environ, COOKIECUTTER_CONFIG=str(config), TMPDIR=str(self.tmpdir))
+
+    def __call__(self, *args, cwd=None, stdin="", timeout=120):
+        return subprocess.run(
+            [sys.executable, "-m", "cookiecutter", *map(str, args)],
+            cwd=cwd or self.root,
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+
+@pytest.fixture
+def cookiecutter_cli(tmp_path):
+    """cookiecutter_cli(*args, cwd=tmp_path, stdin="") -> the completed `cookiecutter` process."""
+    return CookiecutterCLI(tmp_path)
 
 
 @pytest.fixture(scope="session")

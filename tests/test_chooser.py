@@ -1,42 +1,15 @@
 """The chooser and the real command line: how users start a project."""
 
 import filecmp
-import json
 import os
 import shutil
 import subprocess
-import sys
 
 import pytest
 from conftest import REPO
 from minimal_images.post_gen import load_answers
 
 TEMPLATE_MARKERS = {"go-gin": "main.go", "python-flask": "app.py"}
-
-
-@pytest.fixture
-def cookiecutter_cli(tmp_path):
-    """Run the real `cookiecutter` command line with a config of its own (replays, clones) in tmp_path."""
-    config = tmp_path / "cookiecutter-config.yaml"
-    config.write_text(
-        f"cookiecutters_dir: {json.dumps(str(tmp_path / 'clones'))}\n"
-        f"replay_dir: {json.dumps(str(tmp_path / 'replay'))}\n",
-        encoding="utf-8",
-    )
-    env = dict(os.environ, COOKIECUTTER_CONFIG=str(config))
-
-    def run(*args, cwd=tmp_path, stdin=""):
-        return subprocess.run(
-            [sys.executable, "-m", "cookiecutter", *map(str, args)],
-            cwd=cwd,
-            env=env,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-
-    return run
 
 
 @pytest.mark.parametrize("template", ["go-gin", "python-flask"])

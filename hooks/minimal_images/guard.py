@@ -24,6 +24,7 @@ import signal
 import sys
 from pathlib import Path
 
+from cookiecutter import __version__
 from cookiecutter.exceptions import FailedHookException
 
 from . import validate
@@ -55,7 +56,8 @@ def refuse_bad_answers(context):
     template_name = template_of(answers)
     if template_name is None:
         return
-    problems = validate.problems(template_name, answers, context.get("_cookiecutter"), defaults_of(template_name))
+    raw_answers = context.get("_cookiecutter")
+    problems = validate.refusals(template_name, answers, raw_answers, defaults_of(template_name), __version__)
     if not problems:
         return
     for problem in problems:

@@ -9,6 +9,7 @@ in the new project's folder, where neither relative imports nor ``__file__`` lea
 
 from pathlib import Path
 
+import cookiecutter
 from jinja2.ext import Extension
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -40,5 +41,7 @@ def extension_for(template_dir):
             guard.install(Path(template_dir).name)
             environment.globals["shared_hooks_dir"] = str(SHARED_HOOKS_DIR)
             environment.globals["template_dir"] = str(Path(template_dir).resolve())
+            # The hook needs the running cookiecutter's version; asking importlib.metadata there costs 60 ms.
+            environment.globals["cookiecutter_version"] = cookiecutter.__version__
 
     return SharedHooks

@@ -12,24 +12,16 @@ from pathlib import Path
 from . import validate
 
 
-def main(template_dir, answers_json, raw_answers_json):
+def main(template_dir, answers_json, raw_answers_json, cookiecutter_version):
     template_name = Path(template_dir).name
     answers = json.loads(answers_json)
     defaults = json.loads((Path(template_dir) / "cookiecutter.json").read_text(encoding="utf-8"))
     for warning in validate.cautions(template_name, answers):
         print(f"warning: {warning}", file=sys.stderr)
-    problems = validate.problems(template_name, answers, json.loads(raw_answers_json), defaults)
-    problems += filter(None, [validate.cookiecutter_version_problem(cookiecutter_version())])
+    problems = validate.refusals(template_name, answers, json.loads(raw_answers_json), defaults, cookiecutter_version)
     if not problems:
         return 0
     for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
     print(f"error: nothing was generated ({len(problems)} problem(s) above)", file=sys.stderr)
     return 1
-
-
-def cookiecutter_version():
-    """The version of the cookiecutter that runs this hook (it runs hooks with its own interpreter)."""
-    from importlib.metadata import version
-
-    return version("cookiecutter")

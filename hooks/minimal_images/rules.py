@@ -4,6 +4,7 @@ The pre-generation hook, the post-generation hook, the tests and the README's op
 tables, so an accepted value, an error message and a test case cannot drift apart.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -11,7 +12,9 @@ from .go_module_path import go_module_path_problem
 
 PROJECT_SLUG_PATTERN = r"[a-z](?:[a-z0-9]|-(?=[a-z0-9])){0,62}"
 PROJECT_NAME_PATTERN = r"[^\W_][\w .,&()+!-]{0,79}"
-PORT_PATTERN = r"[1-9][0-9]{3,4}"
+# What module.CheckPath wants of a first element so that other modules can fetch the path.
+DOMAIN_LIKE = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+")
+PORT_PATTERN = r"[1-9][0-9]{0,5}"  # digits (a few: int() of thousands fails); the range check says why
 JINJA_MARKERS = ("{{", "{%", "{#")
 # 2.5 brought the template chooser, but before 2.7 a boolean given on the command line (workshop=yes) stays
 # the string "yes", which Jinja treats as true whatever it says.
@@ -92,8 +95,9 @@ GO_GIN = Template(
         PROJECT_SLUG,
         Field(
             "module_path",
-            "a Go module path such as example.com/team/service: a lowercase, dotted first element; "
-            "letters, digits and - . _ ~ in each element; no empty, '.' or '..' element; no trailing slash",
+            "a Go module path that `go mod init` and `go build` accept, such as example.com/team/service: "
+            "ASCII letters, digits and - . _ ~ + in elements joined by single slashes; no '.' or '..' element, "
+            "no element ending in a dot; no /v0 or /v1 suffix",
             check=go_module_path_problem,
         ),
         PORT,
@@ -103,6 +107,11 @@ GO_GIN = Template(
     ),
     cautions=(
         EPHEMERAL_PORT,
+        Caution(
+            "module_path",
+            lambda value: not DOMAIN_LIKE.fullmatch(str(value).split("/", 1)[0]),
+            "does not start with a lowercase domain name: it builds, but no other module can `go get` it",
+        ),
         Caution(
             "module_path",
             lambda value: value != str(value).lower(),

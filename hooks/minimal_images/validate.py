@@ -105,6 +105,12 @@ def problems(template_name, answers, raw_answers=None, defaults=None):
     return [problem for problem in found if problem]
 
 
+def refusals(template_name, answers, raw_answers, defaults, cookiecutter_version):
+    """Everything that stops generation: the answers' problems, then a too old cookiecutter."""
+    found = problems(template_name, answers, raw_answers, defaults)
+    return found + list(filter(None, [cookiecutter_version_problem(cookiecutter_version)]))
+
+
 def cautions(template_name, answers):
     """Warnings for accepted but unwise values (a value that is refused gets its error alone)."""
     template = TEMPLATES[template_name]
