@@ -98,7 +98,7 @@ def copy_of_the_repository_whose_post_gen_hook_signals(destination, signum):
     lines = hook.read_text(encoding="utf-8").splitlines()
     exit_line = next(i for i, line in enumerate(lines) if line.startswith("sys.exit("))
     lines[exit_line:exit_line] = [
-        "import signal, time",
+        "import os, signal, time",
         "parent = os.getppid()",
         f"os.kill(parent, {int(signum)})",
         "while os.getppid() == parent:",
