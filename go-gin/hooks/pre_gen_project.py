@@ -9,4 +9,4 @@ sys.path[:] = [{{ shared_hooks_dir | tojson }}] + [p for p in sys.path if p != o
 os.unlink(__file__)
 from minimal_images import pre_gen  # noqa: E402
 
-sys.exit(pre_gen.main({{ template_dir | tojson }}, {{ cookiecutter | tojson | tojson }}, {{ _cookiecutter | tojson | tojson }}, {{ cookiecutter_version | tojson }}))
+sys.exit(pre_gen.main({{ template_dir | tojson }}, {{ cookiecutter | tojson | tojson }}, {{ _cookiecutter | default({}) | tojson | tojson }}, {{ cookiecutter_version | tojson }}))

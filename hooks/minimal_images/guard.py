@@ -2,18 +2,23 @@
 
 Cookiecutter writes the replay file and creates the project folder before the pre-generation hook runs, and a
 hook can only refuse all answers at once, after the last question. So the Jinja extension every template loads
-(which cookiecutter imports in its own process, before prompting and before generating) wraps five of
-cookiecutter's functions:
+(which cookiecutter, pytest-cookies and cruft all import in their own process) adds two checks:
 
-- read_user_variable: a bad free-text answer is refused at once, with our one line, and asked again;
-- prompt_choice_for_config: a menu offers only the choices that go with the earlier answers;
-- dump (the replay file) and render_and_create_dir (the project folder): every answer is checked first, and a
-  refusal raises AnswersRefused, which cookiecutter's command line prints as its last line, without a traceback;
-- run_hook_from_repo_dir: after the post-generation hook, generation counts as finished.
+- `check_answers`, a Jinja function that the templates' last, private variable `__answers_checked` calls: cookiecutter
+  renders such variables after the last question and before anything is written, on every path that asks or
+  fills in answers (the command line, its Python API, cruft create, link and update);
+- wrappers around four of cookiecutter's functions: read_user_variable (a bad free-text answer is refused at once
+  and asked again), prompt_choice_for_config (a menu offers only the choices that go with the earlier answers),
+  render_and_create_dir (every answer is checked again, with the raw values, before the project folder is made:
+  this is the check a replay file meets; and a cruft update that would go back to an older template version is
+  refused), and run_hook_from_repo_dir (an error other than cookiecutter's own on the way to a hook removes the
+  folder this run created; after the post-generation hook, generation counts as finished).
 
-Between creating the project folder and finishing, Ctrl-C or SIGTERM removes the folder this run created.
-Each wrapper looks its function up when installed and falls back to cookiecutter's own behaviour where a name
-is missing (a future cookiecutter), leaving the pre-generation hook as the check.
+A refusal prints one line per problem and a last summary line, then exits with status 1 (SystemExit, as
+cookiecutter itself does when a user declines to overwrite), so no traceback follows our lines. Between creating
+the project folder and finishing, Ctrl-C or SIGTERM removes the folder this run created. Each wrapper looks its
+function up when installed and is skipped where a name is missing (a future cookiecutter), leaving
+`__answers_checked` and the pre-generation hook as the checks.
 """
 
 import atexit
@@ -23,17 +28,24 @@ import shutil
 import signal
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 from cookiecutter import __version__
 from cookiecutter.exceptions import FailedHookException
+from jinja2.exceptions import UndefinedError
 
 from . import validate
 from .post_gen import PREEXISTING_ENV, file_digest
 from .rules import TEMPLATES
 
 
-class AnswersRefused(FailedHookException):
-    """Raised before anything is written; cookiecutter's command line prints it and exits with status 1."""
+class AnswersRefused(SystemExit):
+    """Raised before anything is written, after our lines are printed: the command exits with status 1."""
+
+    def __init__(self, summary):
+        print(summary, file=sys.stderr)
+        super().__init__(1)
+        self.summary = summary
 
 
 def template_of(answers):
@@ -48,6 +60,12 @@ def template_of(answers):
 def defaults_of(template_name):
     template_dir = Path(__file__).resolve().parents[2] / template_name
     return json.loads((template_dir / "cookiecutter.json").read_text(encoding="utf-8"))
+
+
+def check_answers(answers):
+    """The Jinja function behind `__answers_checked`: refuse bad answers as soon as the last one is known."""
+    refuse_bad_answers({"cookiecutter": dict(answers)})
+    return "yes"
 
 
 def refuse_bad_answers(context):
@@ -136,20 +154,13 @@ def _narrowed_prompt_choice_for_config(original):
     return prompt_choice_for_config
 
 
-def _checked_dump(original):
-    def dump(replay_dir, template_name, context):
-        refuse_bad_answers(context)
-        return original(replay_dir, template_name, context)
-
-    return dump
-
-
 def _checked_render_and_create_dir(original):
     def render_and_create_dir(dirname, context, output_dir, environment, overwrite_if_exists=False):
         top_level = not os.path.isabs(dirname)  # cookiecutter passes nested folders as absolute paths
         if not top_level or template_of(context.get("cookiecutter", {})) is None:
             return original(dirname, context, output_dir, environment, overwrite_if_exists)
         refuse_bad_answers(context)
+        _refuse_a_downgrade(context.get("cookiecutter", {}))
         rendered = environment.from_string(dirname).render(**context)
         if not _inside(Path(output_dir, rendered), output_dir) or Path(rendered).name != rendered:
             raise AnswersRefused(f"error: the project folder {rendered!r} would not be directly inside {output_dir}")
@@ -162,9 +173,37 @@ def _checked_render_and_create_dir(original):
     return render_and_create_dir
 
 
+def version_tuple(version):
+    return tuple(int(part) for part in version.split(".") if part.isdigit())
+
+
+def _refuse_a_downgrade(answers):
+    """cruft update renders the project's template commit, then the target, in one process: refuse going back."""
+    if "_commit" not in answers:  # only cruft records the commit it renders
+        return
+    _Active.rendered_versions.append(_Active.version)
+    newest = max(_Active.rendered_versions, key=version_tuple)
+    if version_tuple(_Active.version) < version_tuple(newest):
+        print(
+            f"error: the template would go back from version {newest} to {_Active.version}; "
+            "accepted: the same or a newer version (check out a newer tag)",
+            file=sys.stderr,
+        )
+        raise AnswersRefused("error: nothing was updated (a downgrade)")
+
+
 def _finishing_run_hook_from_repo_dir(original):
     def run_hook_from_repo_dir(repo_dir, hook_name, project_dir, context, delete_project_on_failure):
-        original(repo_dir, hook_name, project_dir, context, delete_project_on_failure)
+        try:
+            original(repo_dir, hook_name, project_dir, context, delete_project_on_failure)
+        except (FailedHookException, UndefinedError):
+            raise  # cookiecutter has removed the folder it created
+        except Exception:
+            # Any other error on the way to a hook (a tool such as cruft whose context lacks a key) would leave
+            # the folder cookiecutter created: remove it, as cookiecutter does for a failed hook.
+            if delete_project_on_failure:
+                shutil.rmtree(project_dir, ignore_errors=True)
+            raise
         if hook_name == "post_gen_project" and Run.current is not None:
             Run.current.finish()
 
@@ -172,24 +211,26 @@ def _finishing_run_hook_from_repo_dir(original):
 
 
 class _Active:
-    """The template whose extension cookiecutter loaded last: the one being prompted for."""
+    """The template whose extension cookiecutter loaded last (the one being prompted for), and its version."""
 
     template = None
+    version = "0"
+    rendered_versions: ClassVar[list[str]] = []
 
 
 WRAPPERS = (
     ("cookiecutter.prompt", "read_user_variable", _checked_read_user_variable),
     ("cookiecutter.prompt", "prompt_choice_for_config", _narrowed_prompt_choice_for_config),
-    ("cookiecutter.main", "dump", _checked_dump),
     ("cookiecutter.generate", "render_and_create_dir", _checked_render_and_create_dir),
     ("cookiecutter.generate", "run_hook_from_repo_dir", _finishing_run_hook_from_repo_dir),
 )
 _MARK = "_minimal_images_wrapped"
 
 
-def install(template_name):
+def install(template_name, template_version):
     """Wrap cookiecutter's functions once per process; remember which template is being generated."""
     _Active.template = template_name
+    _Active.version = template_version
     import importlib
 
     for module_name, attribute, wrapper in WRAPPERS:
@@ -206,7 +247,7 @@ def install(template_name):
 
 
 def installed():
-    """The wrapped functions' names, to check that this cookiecutter still has all five."""
+    """The wrapped functions' names, to check that this cookiecutter still has all of them."""
     import importlib
 
     return [

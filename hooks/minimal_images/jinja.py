@@ -31,6 +31,11 @@ def _sandbox(environment):
     environment.unop_table = SandboxedEnvironment.default_unop_table.copy()
 
 
+def template_version():
+    """This repository's version (VERSION at its top), as of the checkout being rendered."""
+    return (SHARED_HOOKS_DIR.parent / "VERSION").read_text(encoding="utf-8").strip()
+
+
 def extension_for(template_dir):
     """The extension class for one template folder (each template imports it from a one-line shim)."""
 
@@ -38,7 +43,8 @@ def extension_for(template_dir):
         def __init__(self, environment):
             super().__init__(environment)
             _sandbox(environment)
-            guard.install(Path(template_dir).name)
+            guard.install(Path(template_dir).name, template_version())
+            environment.globals["check_answers"] = guard.check_answers
             environment.globals["shared_hooks_dir"] = str(SHARED_HOOKS_DIR)
             environment.globals["template_dir"] = str(Path(template_dir).resolve())
             # The hook needs the running cookiecutter's version; asking importlib.metadata there costs 60 ms.

@@ -7,6 +7,7 @@ so nothing needs removing here, and a user's own file of that name in an existin
 import hashlib
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -26,7 +27,7 @@ def main(template_dir, answers_json):
     template = TEMPLATES[Path(template_dir).name]
     answers = json.loads(answers_json)
     project = Path.cwd()
-    save_answers(answers, project / ANSWERS_FILE)
+    save_answers({**answers, **template_provenance(Path(template_dir))}, project / ANSWERS_FILE)
     leftovers = unrendered_files(project, json.loads(os.environ.get(PREEXISTING_ENV) or "{}"))
     if leftovers:
         for path in leftovers:
@@ -36,11 +37,24 @@ def main(template_dir, answers_json):
     return 0
 
 
+def template_provenance(template_dir):
+    """The template version (VERSION at the repository's top) and, in a git checkout, the commit that made this."""
+    version = (template_dir.parent / "VERSION").read_text(encoding="utf-8").strip()
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=template_dir, capture_output=True, text=True, timeout=30, check=False
+        )
+        commit = done.stdout.strip() if done.returncode == 0 else "unknown"
+    except OSError:  # no git on this machine
+        commit = "unknown"
+    return {"_template_version": version, "_template_commit": commit}
+
+
 def save_answers(answers, path):
     """Write the answers in cookiecutter's replay format, so `--replay-file` regenerates the project."""
     kept = {key: value for key, value in answers.items() if key not in MACHINE_KEYS}
     replay = {"cookiecutter": kept}
-    path.write_text(json.dumps(replay, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(replay, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def load_answers(project):
