@@ -218,9 +218,7 @@ def test_out_of_range_port_gets_one_message_and_no_warning(bake, capfd):
     [("project_name", "x" * 10_000), ("project_name", "nul\x00byte"), ("project_slug", "s" * 5_000)],
     ids=["10000-character name", "NUL byte", "5000-character slug"],
 )
-def test_huge_or_nul_values_are_refused_by_us_before_cookiecutter_trips_on_them(
-    bake, capfd, tmp_path, field, value
-):
+def test_huge_or_nul_values_are_refused_by_us_before_cookiecutter_trips_on_them(bake, capfd, tmp_path, field, value):
     result = bake("go-gin", **{field: value})
     lines = [line for line in capfd.readouterr().err.splitlines() if line.startswith("error: ")]
     assert result.exit_code != 0

@@ -10,12 +10,14 @@ in the new project's folder, where neither relative imports nor ``__file__`` lea
 from pathlib import Path
 
 import cookiecutter
+from jinja2 import pass_context
 from jinja2.ext import Extension
 from jinja2.sandbox import SandboxedEnvironment
 
 from . import guard
 
 SHARED_HOOKS_DIR = Path(__file__).resolve().parent.parent
+SHARED_FILES_DIR = SHARED_HOOKS_DIR.parent / "shared"
 
 
 def _sandbox(environment):
@@ -29,6 +31,13 @@ def _sandbox(environment):
     )
     environment.binop_table = SandboxedEnvironment.default_binop_table.copy()
     environment.unop_table = SandboxedEnvironment.default_unop_table.copy()
+
+
+@pass_context
+def shared(context, name):
+    """Render shared/NAME with the answers being rendered: the one source of a file both templates generate."""
+    source = (SHARED_FILES_DIR / name).read_text(encoding="utf-8")
+    return context.environment.from_string(source).render(context.get_all())
 
 
 def template_version():
@@ -45,6 +54,8 @@ def extension_for(template_dir):
             _sandbox(environment)
             guard.install(Path(template_dir).name, template_version())
             environment.globals["check_answers"] = guard.check_answers
+            environment.globals["shared"] = shared
+            environment.globals["template_name"] = Path(template_dir).name
             environment.globals["shared_hooks_dir"] = str(SHARED_HOOKS_DIR)
             environment.globals["template_dir"] = str(Path(template_dir).resolve())
             # The hook needs the running cookiecutter's version; asking importlib.metadata there costs 60 ms.
