@@ -3,16 +3,22 @@
 Cookiecutter renders values passed with --no-input (and every default) as Jinja templates in an ordinary
 Environment, so a value such as ``{{ cycler.__init__.__globals__ }}`` could reach Python internals. The
 extension turns the environment into Jinja's SandboxedEnvironment, which refuses such attribute access.
-It also tells the hooks where this library lives, because cookiecutter runs a hook from a temporary copy
-in the new project's folder, where neither relative imports nor ``__file__`` lead back here.
+It gives the templates `shared(name)`, which renders a file kept once in shared/ (the Kubernetes manifests),
+and `deploy`, the facts those manifests are rendered from (deploy.py). It also tells the hooks where this
+library lives, because cookiecutter runs a hook from a temporary copy in the new project's folder, where
+neither relative imports nor ``__file__`` lead back here.
 """
 
 from pathlib import Path
 
+from jinja2 import pass_context
 from jinja2.ext import Extension
 from jinja2.sandbox import SandboxedEnvironment
 
+from . import deploy
+
 SHARED_HOOKS_DIR = Path(__file__).resolve().parent.parent
+SHARED_FILES_DIR = SHARED_HOOKS_DIR.parent / "shared"
 
 
 def _sandbox(environment):
@@ -28,6 +34,13 @@ def _sandbox(environment):
     environment.unop_table = SandboxedEnvironment.default_unop_table.copy()
 
 
+@pass_context
+def shared(context, name):
+    """Render shared/NAME with the answers being rendered: the one source of a file both templates generate."""
+    source = (SHARED_FILES_DIR / name).read_text(encoding="utf-8")
+    return context.environment.from_string(source).render(context.get_all())
+
+
 def extension_for(template_dir):
     """The extension class for one template folder (each template imports it from a one-line shim)."""
 
@@ -37,5 +50,7 @@ def extension_for(template_dir):
             _sandbox(environment)
             environment.globals["shared_hooks_dir"] = str(SHARED_HOOKS_DIR)
             environment.globals["template_dir"] = str(Path(template_dir).resolve())
+            environment.globals["shared"] = shared
+            environment.globals["deploy"] = deploy.facts(Path(template_dir).name)
 
     return SharedHooks
