@@ -47,7 +47,7 @@ class Measured:
 # Where and how the Measured figures below were taken (quoted in the generated READMEs).
 MEASURED_ON = (
     "2026-12-01, x86_64, 2 cores shared with other builds, Docker Engine 20.10, stand-in base images; "
-    "command: benchmarks/deploy_sizing.py"
+    "command: the template repository's benchmarks/deploy_sizing.py"
 )
 
 
