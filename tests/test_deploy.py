@@ -21,8 +21,6 @@ import pytest
 import yaml
 from minimal_images import deploy
 
-TOOLS_DIR = Path(os.environ.get("MINIMAL_IMAGES_TOOLS", "/var/cache/minimal-images/bin"))
-TOOLS = ("podsecurity", "kube-score", "kustomize")
 KUBERNETES_VERSION = kubernetes_validate.latest_version()
 KINDS = {"Deployment", "Service", "PodDisruptionBudget", "NetworkPolicy"}
 KUBE_SCORE_CRITICAL = 1  # kube-score's JSON grades: 1 critical, 5 warning, 10 ok
@@ -59,18 +57,6 @@ SECURITY_FIELDS = {
     "runAsNonRoot": (("securityContext",), "runAsNonRoot != true"),
     "seccompProfile": (("securityContext",), "seccompProfile"),
 }
-
-
-@pytest.fixture(scope="session")
-def tools():
-    """Where podsecurity, kube-score and kustomize are: .ci/run builds them; CI fails without, elsewhere skips."""
-    missing = [name for name in TOOLS if not (TOOLS_DIR / name).is_file()]
-    if missing:
-        message = f"{', '.join(missing)} not in {TOOLS_DIR} (MINIMAL_IMAGES_TOOLS): .ci/run builds them"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return TOOLS_DIR
 
 
 def tools_env(tools):
@@ -166,6 +152,19 @@ def test_admission_checks_refuse_the_pod_template_without_one_security_field(obj
     done = podsecurity(tools, yaml.safe_dump(objects["Deployment"]))
     assert done.returncode == 1
     assert f"  {reason}" in done.stdout
+
+
+def test_admission_checker_decodes_strictly_and_refuses_an_unknown_field(objects, tools):
+    container(objects)["readOnlyRootFileSystem"] = True
+    done = podsecurity(tools, yaml.safe_dump(objects["Deployment"]))
+    assert done.returncode == 2
+    assert 'unknown field "readOnlyRootFileSystem"' in done.stderr
+
+
+def test_admission_checker_fails_when_it_finds_no_pod_template(objects, tools):
+    done = podsecurity(tools, yaml.safe_dump(objects["Service"]))
+    assert done.returncode == 1
+    assert "no pod template found" in done.stderr
 
 
 def test_kube_score_finds_nothing_critical(rendered, tools):

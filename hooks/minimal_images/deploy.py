@@ -61,8 +61,9 @@ class Runtime:
     memory_request: str  # at least the loaded peak: the scheduler reserves what the pod really uses
     memory_limit: str  # at least twice the loaded peak: the OOM killer stays away from an ordinary burst
     shutdown_seconds: int  # the service's own drain bound: main.go's shutdownTimeout, gunicorn's graceful_timeout
-    readiness: Probe
-    liveness: Probe
+    # Not ready after 10 s: out of the Service; failing for 30 s: restarted.
+    readiness: Probe = Probe(period_seconds=5, failure_threshold=2)
+    liveness: Probe = Probe(period_seconds=10, failure_threshold=3)
     startup: Probe | None = None  # where start-up is too slow for liveness's patience alone
     env: dict = field(default_factory=dict)  # besides PORT
     writable_dirs: dict = field(default_factory=dict)  # path -> size of the memory-backed emptyDir mounted there
@@ -110,8 +111,6 @@ RUNTIMES = {
         memory_request="16Mi",
         memory_limit="64Mi",
         shutdown_seconds=10,
-        readiness=Probe(period_seconds=5, failure_threshold=2),
-        liveness=Probe(period_seconds=10, failure_threshold=3),
     ),
     # 3 workers, 1 CPU: the startup probe allows 30 s, more than three times the slowest start measured.
     "python-flask": Runtime(
@@ -121,8 +120,6 @@ RUNTIMES = {
         memory_request="64Mi",
         memory_limit="128Mi",
         shutdown_seconds=20,
-        readiness=Probe(period_seconds=5, failure_threshold=2),
-        liveness=Probe(period_seconds=10, failure_threshold=3),
         startup=Probe(period_seconds=1, failure_threshold=30),
         # gunicorn counts the node's CPUs, not the pod's limit: 2 x limit + 1 workers, sized for 1 CPU
         env={"WEB_CONCURRENCY": "3"},

@@ -116,53 +116,47 @@ func templatesIn(source string, input io.Reader) ([]podTemplate, error) {
 	}
 }
 
+// workloads says, for each kind that has a pod template, how to decode it strictly and where its template is.
+var workloads = map[string]func(document []byte) (podTemplate, error){
+	"Pod": func(document []byte) (podTemplate, error) {
+		var pod corev1.Pod
+		err := yaml.UnmarshalStrict(document, &pod)
+		return podTemplate{name: pod.Name, meta: &pod.ObjectMeta, spec: &pod.Spec}, err
+	},
+	"Deployment":  templateOf(func(o *appsv1.Deployment) (string, *corev1.PodTemplateSpec) { return o.Name, &o.Spec.Template }),
+	"StatefulSet": templateOf(func(o *appsv1.StatefulSet) (string, *corev1.PodTemplateSpec) { return o.Name, &o.Spec.Template }),
+	"DaemonSet":   templateOf(func(o *appsv1.DaemonSet) (string, *corev1.PodTemplateSpec) { return o.Name, &o.Spec.Template }),
+	"ReplicaSet":  templateOf(func(o *appsv1.ReplicaSet) (string, *corev1.PodTemplateSpec) { return o.Name, &o.Spec.Template }),
+	"Job":         templateOf(func(o *batchv1.Job) (string, *corev1.PodTemplateSpec) { return o.Name, &o.Spec.Template }),
+	"CronJob": templateOf(func(o *batchv1.CronJob) (string, *corev1.PodTemplateSpec) {
+		return o.Name, &o.Spec.JobTemplate.Spec.Template
+	}),
+}
+
+// templateOf makes a workloads entry for a kind T whose pod template is found by template.
+func templateOf[T any](template func(*T) (string, *corev1.PodTemplateSpec)) func([]byte) (podTemplate, error) {
+	return func(document []byte) (podTemplate, error) {
+		var object T
+		err := yaml.UnmarshalStrict(document, &object)
+		name, spec := template(&object)
+		return podTemplate{name: name, meta: &spec.ObjectMeta, spec: &spec.Spec}, err
+	}
+}
+
 // decode strictly decodes one document of a workload kind and returns its pod template; other kinds are skipped.
 func decode(document []byte) (podTemplate, bool, error) {
 	var typeMeta metav1.TypeMeta
 	if err := yaml.Unmarshal(document, &typeMeta); err != nil {
 		return podTemplate{}, false, err
 	}
-	var (
-		meta *metav1.ObjectMeta
-		spec *corev1.PodSpec
-		name string
-		err  error
-	)
-	switch typeMeta.Kind {
-	case "Pod":
-		var object corev1.Pod
-		err = yaml.UnmarshalStrict(document, &object)
-		name, meta, spec = object.Name, &object.ObjectMeta, &object.Spec
-	case "Deployment":
-		var object appsv1.Deployment
-		err = yaml.UnmarshalStrict(document, &object)
-		name, meta, spec = object.Name, &object.Spec.Template.ObjectMeta, &object.Spec.Template.Spec
-	case "StatefulSet":
-		var object appsv1.StatefulSet
-		err = yaml.UnmarshalStrict(document, &object)
-		name, meta, spec = object.Name, &object.Spec.Template.ObjectMeta, &object.Spec.Template.Spec
-	case "DaemonSet":
-		var object appsv1.DaemonSet
-		err = yaml.UnmarshalStrict(document, &object)
-		name, meta, spec = object.Name, &object.Spec.Template.ObjectMeta, &object.Spec.Template.Spec
-	case "ReplicaSet":
-		var object appsv1.ReplicaSet
-		err = yaml.UnmarshalStrict(document, &object)
-		name, meta, spec = object.Name, &object.Spec.Template.ObjectMeta, &object.Spec.Template.Spec
-	case "Job":
-		var object batchv1.Job
-		err = yaml.UnmarshalStrict(document, &object)
-		name, meta, spec = object.Name, &object.Spec.Template.ObjectMeta, &object.Spec.Template.Spec
-	case "CronJob":
-		var object batchv1.CronJob
-		err = yaml.UnmarshalStrict(document, &object)
-		template := &object.Spec.JobTemplate.Spec.Template
-		name, meta, spec = object.Name, &template.ObjectMeta, &template.Spec
-	default:
+	decodeKind, found := workloads[typeMeta.Kind]
+	if !found {
 		return podTemplate{}, false, nil
 	}
+	template, err := decodeKind(document)
 	if err != nil {
 		return podTemplate{}, false, fmt.Errorf("%s: %w", typeMeta.Kind, err)
 	}
-	return podTemplate{name: typeMeta.Kind + "/" + name, meta: meta, spec: spec}, true, nil
+	template.name = typeMeta.Kind + "/" + template.name
+	return template, true, nil
 }
