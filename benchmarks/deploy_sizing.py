@@ -1,6 +1,6 @@
 """Measure what the Kubernetes manifests' probes and resources are sized from, on each template's default image.
 
-    .venv/bin/python benchmarks/deploy_sizing.py IMAGE_GO IMAGE_PYTHON
+    .venv/bin/python benchmarks/deploy_sizing.py IMAGE_GO IMAGE_PYTHON  # images of default projects
 
 For each image: seconds from `docker run -d` to the first 200 on /healthz (median of STARTS starts), memory
 IDLE_SETTLE_SECONDS after that, and the highest memory seen while CLIENTS threads request the app's route as
