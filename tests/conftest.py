@@ -91,16 +91,34 @@ def cookiecutter_cli(tmp_path):
     return CookiecutterCLI(tmp_path)
 
 
+def unavailable(message):
+    """Something a test needs is missing: on CI (CI=true) that fails the test, elsewhere it skips with the reason."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 @pytest.fixture(scope="session")
 def engine():
     """The Docker engine: image tests fail on CI when none answers, and skip with the reason elsewhere."""
     problem = containers.engine_problem()
     if problem:
-        message = f"no Docker engine answers through {base_images.docker_command()!r}: {problem}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"no Docker engine answers through {base_images.docker_command()!r}: {problem}")
     return base_images
+
+
+# Go tools that .ci/run builds once per machine: the Pod Security checker (scripts/podsecurity) and pinned ones.
+TOOLS_DIR = Path(os.environ.get("MINIMAL_IMAGES_TOOLS", "/var/cache/minimal-images/bin"))
+TOOLS = ("podsecurity", "kube-score", "kustomize")
+
+
+@pytest.fixture(scope="session")
+def tools():
+    """The folder holding TOOLS: tests fail on CI when one is missing, and skip with the reason elsewhere."""
+    missing = [name for name in TOOLS if not (TOOLS_DIR / name).is_file()]
+    if missing:
+        unavailable(f"{', '.join(missing)} not in {TOOLS_DIR} (MINIMAL_IMAGES_TOOLS): .ci/run builds them")
+    return TOOLS_DIR
 
 
 class Images:

@@ -1,10 +1,13 @@
-"""The Jinja extension every template loads: a sandbox for rendering, and the paths the thin hooks need.
+"""The Jinja extension every template loads: a sandbox, checks, shared files, and the paths the thin hooks need.
 
 Cookiecutter renders values passed with --no-input (and every default) as Jinja templates in an ordinary
 Environment, so a value such as ``{{ cycler.__init__.__globals__ }}`` could reach Python internals. The
-extension turns the environment into Jinja's SandboxedEnvironment, which refuses such attribute access.
-It also tells the hooks where this library lives, because cookiecutter runs a hook from a temporary copy
-in the new project's folder, where neither relative imports nor ``__file__`` lead back here.
+extension turns the environment into Jinja's SandboxedEnvironment, which refuses such attribute access, and
+installs the in-process checks of guard.py (with `check_answers` for the templates' `__answers_checked`).
+It gives the templates `shared(name)`, which renders a file kept once in shared/ (the Kubernetes manifests and
+the Makefile and README pieces both templates carry), and `deploy`, the facts those manifests are rendered from
+(deploy.py). It also tells the hooks where this library lives, because cookiecutter runs a hook from a
+temporary copy in the new project's folder, where neither relative imports nor ``__file__`` lead back here.
 """
 
 from pathlib import Path
@@ -14,7 +17,7 @@ from jinja2 import pass_context
 from jinja2.ext import Extension
 from jinja2.sandbox import SandboxedEnvironment
 
-from . import guard
+from . import deploy, guard
 
 SHARED_HOOKS_DIR = Path(__file__).resolve().parent.parent
 SHARED_FILES_DIR = SHARED_HOOKS_DIR.parent / "shared"
@@ -60,5 +63,6 @@ def extension_for(template_dir):
             environment.globals["template_dir"] = str(Path(template_dir).resolve())
             # The hook needs the running cookiecutter's version; asking importlib.metadata there costs 60 ms.
             environment.globals["cookiecutter_version"] = cookiecutter.__version__
+            environment.globals["deploy"] = deploy.facts(Path(template_dir).name)
 
     return SharedHooks
