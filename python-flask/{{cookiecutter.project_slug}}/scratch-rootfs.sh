@@ -1,7 +1,8 @@
 #!/bin/sh
 # Assembles the root file system of the scratch runtime from the build image's own Debian Python:
-# the interpreter, the shared libraries it loads, the standard library a web service uses, the CA bundle
-# and a non-root user. Nothing else: no shell, no package manager, no pip.
+# the interpreter, the shared libraries it loads, the standard library a web service uses, the CA bundle,
+# a non-root user and the package metadata that lets a scanner see them. Nothing else: no shell, no package
+# manager, no pip.
 #
 # Usage: scratch-rootfs.sh PYTHON_VERSION ROOTFS
 set -eu
@@ -65,3 +66,26 @@ chmod 700 "$rootfs/home/nonroot"
 # Python's tempfile and many libraries expect a world-writable /tmp (a tmpfs when the root is read-only).
 mkdir -p "$rootfs/tmp"
 chmod 1777 "$rootfs/tmp"
+
+# Package metadata, so that SBOM tools and vulnerability scanners (syft, Trivy, Grype) know which Debian
+# packages, at which versions, the files above came from. Written in distroless's layout, as the build
+# image's dpkg database has it: status.d/<package> holds the package's control fields, <package>.md5sums
+# the checksums of the files this image ships from it (a few KB each). A package counts when one of its
+# files is here as a regular file: not a directory, and not one of the links made above.
+statusd="$rootfs/var/lib/dpkg/status.d"
+mkdir -p "$statusd"
+dpkg-query --show --showformat '${db:Status-Abbrev} ${Package}\n' | awk '$1 == "ii" { print $2 }' |
+    while read -r package; do
+        dpkg-query --listfiles "$package" | while read -r path; do
+            if [ -f "$rootfs$path" ] && [ ! -L "$rootfs$path" ]; then
+                printf '%s\n' "${path#/}"
+            fi
+        done >"$statusd/$package.shipped"
+        if [ -s "$statusd/$package.shipped" ]; then
+            # The status entry without what only a dpkg-managed system has: its state and its conffiles.
+            dpkg-query --status "$package" |
+                awk '/^[^ ]/ { keep = ($1 != "Status:" && $1 != "Conffiles:") } keep' >"$statusd/$package"
+            (cd "$rootfs" && xargs -d '\n' md5sum) <"$statusd/$package.shipped" >"$statusd/$package.md5sums"
+        fi
+        rm "$statusd/$package.shipped"
+    done
