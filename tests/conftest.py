@@ -7,6 +7,7 @@ set of options and shared by every test that asks for the same set.
 
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -62,11 +63,27 @@ def engine():
     """The Docker engine: image tests fail on CI when none answers, and skip with the reason elsewhere."""
     problem = containers.engine_problem()
     if problem:
-        message = f"no Docker engine answers through {base_images.docker_command()!r}: {problem}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"no Docker engine answers through {base_images.docker_command()!r}: {problem}")
     return base_images
+
+
+def unavailable(message):
+    """Something a test needs is missing: on CI (CI=true) that fails the test, elsewhere it skips with the reason."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+# Where .ci/run installs the Go-built checkers (actionlint, syft), shared by runs on one machine
+TOOLS_DIR = Path("/var/cache/minimal-images/bin")
+
+
+def installed_tool(name):
+    """The path of a checker, from PATH or TOOLS_DIR; unavailable() when it is in neither."""
+    path = shutil.which(name) or shutil.which(name, path=str(TOOLS_DIR))
+    if path is None:
+        unavailable(f"{name} is neither on PATH nor in {TOOLS_DIR}: .ci/run installs it there")
+    return path
 
 
 class Images:
