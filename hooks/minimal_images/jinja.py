@@ -5,6 +5,8 @@ Environment, so a value such as ``{{ cycler.__init__.__globals__ }}`` could reac
 extension turns the environment into Jinja's SandboxedEnvironment, which refuses such attribute access.
 It also tells the hooks where this library lives, because cookiecutter runs a hook from a temporary copy
 in the new project's folder, where neither relative imports nor ``__file__`` lead back here.
+And it gives templates ``shared_text(name)``, the text of ``shared/<name>``, for what both put in their
+projects word for word (cookiecutter's own loader sees one template's folder only).
 """
 
 from pathlib import Path
@@ -13,6 +15,13 @@ from jinja2.ext import Extension
 from jinja2.sandbox import SandboxedEnvironment
 
 SHARED_HOOKS_DIR = Path(__file__).resolve().parent.parent
+# Text that both templates put into their projects word for word, pasted by shared_text("name")
+SHARED_TEXT_DIR = SHARED_HOOKS_DIR.parent / "shared"
+
+
+def shared_text(name):
+    """A file of SHARED_TEXT_DIR, without its final newline, so the line around the call decides the spacing."""
+    return (SHARED_TEXT_DIR / name).read_text(encoding="utf-8").removesuffix("\n")
 
 
 def _sandbox(environment):
@@ -37,5 +46,6 @@ def extension_for(template_dir):
             _sandbox(environment)
             environment.globals["shared_hooks_dir"] = str(SHARED_HOOKS_DIR)
             environment.globals["template_dir"] = str(Path(template_dir).resolve())
+            environment.globals["shared_text"] = shared_text
 
     return SharedHooks
