@@ -188,6 +188,16 @@ def test_every_action_is_pinned_to_a_commit_with_its_version_in_a_comment(projec
     assert [line for line in uses_lines if not PINNED_USES.match(line)] == []
 
 
+def test_both_templates_pin_each_action_to_the_same_commit(bake_once):
+    pins = {}
+    for template in OWN_ACTIONS:
+        text = (baked(bake_once, template) / WORKFLOW).read_text(encoding="utf-8")
+        for match in filter(None, map(PINNED_USES.match, text.splitlines())):
+            name, commit, version = match.groups()
+            pins.setdefault(name, set()).add((commit, version))
+    assert {name: len(commits) for name, commits in pins.items()} == dict.fromkeys(pins, 1)
+
+
 def test_both_templates_have_the_same_jobs_needs_concurrency_and_permissions(bake_once):
     go, python = (workflow_of(bake_once, template) for template in ("go-gin", "python-flask"))
     for key in ("on", True, "permissions", "concurrency"):
