@@ -61,7 +61,8 @@ def sbom(sbom_of, case):
 
 
 def packages_of_type(sbom, purl_type):
-    """{name: version} of the SBOM's packages whose package URL has this type (golang, pypi, deb)."""
+    """{name: version} of the SBOM's packages whose package URL has this type (golang, pypi, deb).
+    syft gives a Debian package a URL only when it knows the distribution: what a scanner needs too."""
     found = {}
     for package in sbom["packages"]:
         for ref in package.get("externalRefs", []):

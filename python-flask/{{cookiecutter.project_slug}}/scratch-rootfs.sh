@@ -67,6 +67,12 @@ chmod 700 "$rootfs/home/nonroot"
 mkdir -p "$rootfs/tmp"
 chmod 1777 "$rootfs/tmp"
 
+# Which distribution and release the files come from, as Debian says it: without it a scanner cannot match
+# the packages below against Debian's security advisories (Trivy skips them; syft gives them no package URL).
+cp /usr/lib/os-release "$rootfs/usr/lib/"
+ln -s ../usr/lib/os-release "$rootfs/etc/os-release"
+cp /etc/debian_version "$rootfs/etc/"
+
 # Package metadata, so that SBOM tools and vulnerability scanners (syft, Trivy, Grype) know which Debian
 # packages, at which versions, the files above came from. Written in distroless's layout, as the build
 # image's dpkg database has it: status.d/<package> holds the package's control fields, <package>.md5sums
