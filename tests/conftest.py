@@ -7,6 +7,7 @@ set of options and shared by every test that asks for the same set.
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -119,6 +120,14 @@ def tools():
     if missing:
         unavailable(f"{', '.join(missing)} not in {TOOLS_DIR} (MINIMAL_IMAGES_TOOLS): .ci/run builds them")
     return TOOLS_DIR
+
+
+def installed_tool(name):
+    """The path of a checker, from PATH or TOOLS_DIR; unavailable() when it is in neither."""
+    path = shutil.which(name) or shutil.which(name, path=str(TOOLS_DIR))
+    if path is None:
+        unavailable(f"{name} is neither on PATH nor in {TOOLS_DIR}: .ci/run installs it there")
+    return path
 
 
 class Images:
