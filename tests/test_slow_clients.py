@@ -35,7 +35,7 @@ LOAD_CONCURRENCY = 16
 LOAD_TIME_CAP_SECONDS = 60
 # The one difference between the templates' limits: gunicorn can bound the silence while a request is read (every
 # recv), Go's server the time the whole header takes to arrive
-READ_TIMEOUT_VARIABLE = {"go-gin": "READ_HEADER_TIMEOUT", "python-flask": "READ_TIMEOUT"}
+READ_TIMEOUT_VARIABLE = {"go-gin": "READ_HEADER_TIMEOUT", "python-flask": "SILENT_CLIENT_TIMEOUT"}
 
 DEFAULT_CASES = [case for case in CASES if case.options["runtime"] == template_options(case.template)["runtime"][0]]
 

@@ -21,12 +21,12 @@ workers = int(os.environ.get("WEB_CONCURRENCY") or default_workers())
 
 # Slow clients. A sync worker holds one connection from its first byte to its last, so ten clients that send
 # half a request and wait stop the service. gthread workers wait for idle and kept-alive connections without a
-# thread, and hand a connection to a thread once bytes arrive: a client that then stalls holds that thread for
-# at most READ_TIMEOUT seconds (see when_ready), and THREADS per worker leave free threads for everyone else
-# meanwhile. Threads start only when needed, so an idle service costs no more than before.
+# thread, and hand a connection to a thread once bytes arrive: a client that then stalls holds that thread
+# for at most SILENT_CLIENT_TIMEOUT seconds (see when_ready), and THREADS per worker leave free threads for
+# everyone else meanwhile. Threads start only when needed, so an idle service costs no more than before.
 worker_class = "gthread"
 threads = int(os.environ.get("THREADS", "64"))
-read_timeout_seconds = int(os.environ.get("READ_TIMEOUT", "5"))
+silent_client_timeout_seconds = int(os.environ.get("SILENT_CLIENT_TIMEOUT", "5"))
 # Seconds a kept-alive connection may wait for its next request (gunicorn's own default is 2).
 keepalive = int(os.environ.get("IDLE_TIMEOUT", "5"))
 
@@ -64,8 +64,9 @@ def when_ready(server):
     """Give every listening socket a receive timeout, which each accepted connection inherits (Linux).
 
     gunicorn has no setting for it: a thread reading a request blocks in recv() with no time limit. With
-    SO_RCVTIMEO, recv() gives up after READ_TIMEOUT seconds of silence and gunicorn closes the connection.
+    SO_RCVTIMEO, recv() gives up after SILENT_CLIENT_TIMEOUT seconds of silence, and gunicorn closes the
+    connection.
     """
-    seconds = struct.pack("ll", read_timeout_seconds, 0)  # struct timeval: seconds, microseconds
+    seconds = struct.pack("ll", silent_client_timeout_seconds, 0)  # struct timeval: seconds, microseconds
     for listener in server.LISTENERS:
         listener.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, seconds)

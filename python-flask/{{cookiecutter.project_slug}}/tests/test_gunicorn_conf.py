@@ -10,7 +10,7 @@ CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
 # Each limit: its environment variable, the settings it sets, and its documented default.
 LIMITS = {
     "THREADS": (("threads",), 64),
-    "READ_TIMEOUT": (("read_timeout_seconds",), 5),
+    "SILENT_CLIENT_TIMEOUT": (("silent_client_timeout_seconds",), 5),
     "IDLE_TIMEOUT": (("keepalive",), 5),
     "MAX_HEADER_BYTES": (("limit_request_line", "limit_request_field_size"), 8190),
 }
@@ -89,7 +89,7 @@ def test_headers_are_at_most_100(monkeypatch):
 
 
 def test_accepted_connections_inherit_the_read_timeout(monkeypatch):
-    conf = load_conf(monkeypatch, READ_TIMEOUT="7")
+    conf = load_conf(monkeypatch, SILENT_CLIENT_TIMEOUT="7")
     with socket.create_server(("127.0.0.1", 0)) as listener:
         conf["when_ready"](SimpleNamespace(LISTENERS=[SimpleNamespace(sock=listener)]))
         with socket.create_connection(listener.getsockname()):
