@@ -3,8 +3,10 @@
 All images are built from the same generated project sources, on one machine in one run, with the base
 images the tests use (official where a registry answers, local stand-ins where none does). For each image:
 size on disk, compressed size, layers, cold build time, rebuild time after a code-only change, time from
-`docker run` to the first answer, and idle memory. Every figure is also shown as a ratio to the seed's
-multi-stage image of the same language, because absolute times differ between machines.
+`docker run` to the first answer, idle memory, and requests/s and p99 latency under a bounded load
+(scripts/load.py: a fixed number of GETs from a few keep-alive connections, on loopback). Every figure is also
+shown as a ratio to the seed's multi-stage image of the same language, because absolute times differ between
+machines.
 
 Prints a markdown table and writes it to benchmarks/results.md, and the raw numbers to benchmarks/results.json.
 Exits 1 when a template's default image is larger than 0.6x the seed's multi-stage image.
@@ -32,6 +34,7 @@ sys.path[:0] = [str(REPO / "scripts"), str(REPO / "hooks")]
 
 import base_images  # noqa: E402
 import containers  # noqa: E402
+import load  # noqa: E402
 from minimal_images.post_gen import load_answers  # noqa: E402
 
 BENCHMARKS = REPO / "benchmarks"
@@ -46,6 +49,11 @@ STARTUP_POLL_SECONDS = 0.02
 IDLE_SETTLE_SECONDS = 3
 RUN_ID = uuid.uuid4().hex
 STARTS = 3  # containers started per image; the start-up time is their median
+# The load run on the last container: enough requests for a stable p99 (20 above it), a moderate concurrency, and
+# a time cap far above what the slowest image (the seed's one sync worker) needs
+LOAD_REQUESTS = 2000
+LOAD_CONCURRENCY = 16
+LOAD_TIME_CAP_SECONDS = 120
 
 
 @dataclass(frozen=True)
@@ -57,10 +65,11 @@ class Language:
     seed_port: str  # where the seed's containers listen (gin's and the seed's gunicorn command's default)
     route: str  # the seed's route, which our apps answer the same way
     source_file: str  # edited for the rebuild after a code-only change
+    seed_run_args: tuple = ()  # `docker run` options that make the seed's containers run the seed's own command
 
 
 GO = Language("go-gin", "seed-go", "8080", "/ping", "main.go")
-PYTHON = Language("python-flask", "seed-python", "8000", "/", "app.py")
+PYTHON = Language("python-flask", "seed-python", "8000", "/", "app.py", containers.SEED_PYTHON_RUN_ARGS)
 
 
 @dataclass(frozen=True)
@@ -99,6 +108,8 @@ class Figures:
     rebuild_seconds: float
     startup_seconds: float
     idle_memory_bytes: int
+    requests_per_second: float
+    p99_seconds: float
 
 
 def runtimes(template):
@@ -214,30 +225,40 @@ def seed_dockerfile(subject):
     return SEED_DOCKERFILES / subject.seed_dockerfile if subject.seed_dockerfile else None
 
 
-def serve(image, port, route):
-    """Median seconds from `docker run -d` to the first 200 on the route, and the idle memory of the last container.
-    Starting takes about a second and varies with the machine's load, so it is timed a few times."""
+def serve(image, port, route, run_args=()):
+    """Median seconds from `docker run -d` to the first 200 on the route; then, in the last container, its idle
+    memory and its requests/s and p99 under load. Starting takes about a second and varies with the machine's
+    load, so it is timed a few times."""
     startups = []
     for _ in range(STARTS - 1):
-        with answering_container(image, port, route) as (_, seconds):
+        with answering_container(image, port, route, run_args) as (_, _, seconds):
             startups.append(seconds)
-    with answering_container(image, port, route) as (container, seconds):
+    with answering_container(image, port, route, run_args) as (container, host_port, seconds):
         startups.append(seconds)
         time.sleep(IDLE_SETTLE_SECONDS)
-        return statistics.median(startups), containers.memory_bytes(container)
+        memory = containers.memory_bytes(container)
+        return (statistics.median(startups), memory, *under_load(host_port, route))
+
+
+def under_load(port, route):
+    """Requests/s and p99 seconds of a bounded load run; a run in which any request failed measures nothing."""
+    result = load.run_load(port, route, LOAD_REQUESTS, LOAD_CONCURRENCY, LOAD_TIME_CAP_SECONDS)
+    if result.errors or result.unsent:
+        raise RuntimeError(f"load on port {port}: {result.errors} failed and {result.unsent} unsent requests")
+    return result.requests_per_second, result.p99_seconds
 
 
 @contextlib.contextmanager
-def answering_container(image, port, route):
-    """A container that has answered 200 on the route, and the seconds from `docker run -d` to that answer."""
+def answering_container(image, port, route, run_args=()):
+    """A container that has answered 200 on the route: (container, host port, seconds from `docker run -d`)."""
     started = time.monotonic()
-    container, host_port = containers.run_detached(image, port)
+    container, host_port = containers.run_detached(image, port, *run_args)
     try:
         url = f"http://127.0.0.1:{host_port}{route}"
         status, body, _ = containers.wait_for_http(url, STARTUP_TIMEOUT_SECONDS, STARTUP_POLL_SECONDS)
         if status != 200:
             raise RuntimeError(f"{image} answered {url} with {status}: {body[:200]}")
-        yield container, time.monotonic() - started
+        yield container, host_port, time.monotonic() - started
     finally:
         containers.remove(container)
 
@@ -256,11 +277,14 @@ def measure(subject, project, workdir):
         containers.compressed_size(cold.tag),
         containers.layer_count(cold.tag),
     )
-    startup, memory = serve(cold.tag, container_port(subject, project), subject.language.route)
+    run_args = subject.language.seed_run_args if subject.seed_dockerfile else ()
+    startup, memory, requests_per_second, p99 = serve(
+        cold.tag, container_port(subject, project), subject.language.route, run_args
+    )
     log(f"{subject.name}: rebuild after a code-only change")
     rebuilt = rebuild_after_code_change(subject, context, args)
     containers.docker("rmi", cold.tag)
-    return Figures(size, compressed, layers, cold.seconds, rebuilt.seconds, startup, memory)
+    return Figures(size, compressed, layers, cold.seconds, rebuilt.seconds, startup, memory, requests_per_second, p99)
 
 
 def ratios(results):
@@ -310,6 +334,8 @@ COLUMNS = [
     ("rebuild after a code change", "rebuild_seconds", lambda v: f"{number(v)} s"),
     ("start to first answer", "startup_seconds", lambda v: f"{number(v)} s"),
     ("idle memory", "idle_memory_bytes", lambda v: f"{number(mebibytes(v))} MiB"),
+    ("requests/s", "requests_per_second", number),
+    ("p99 latency", "p99_seconds", lambda v: f"{number(v * 1000)} ms"),
 ]
 
 
@@ -325,7 +351,10 @@ def markdown(results, context):
         "Python multi-stage image. Cold build: `--no-cache` with BuildKit's cache mounts emptied; rebuild: after "
         "appending a comment to main.go or app.py; start: `docker run -d` to the first 200 on the seed's route "
         f"(median of {STARTS} starts); "
-        f"idle memory: `docker stats` {IDLE_SETTLE_SECONDS} s after that answer.",
+        f"idle memory: `docker stats` {IDLE_SETTLE_SECONDS} s after that answer; requests/s and p99 latency: "
+        f"{LOAD_REQUESTS} GETs on that route from {LOAD_CONCURRENCY} keep-alive connections (scripts/load.py), "
+        "none failed. The seed's Python images run the seed's own gunicorn command (one sync worker), not the "
+        "generated gunicorn.conf.py that their `COPY . /code/` brings along.",
         "",
         "| image | " + " | ".join(header for header, _, _ in COLUMNS) + " |",
         "| --- |" + " ---: |" * len(COLUMNS),

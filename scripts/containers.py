@@ -84,6 +84,12 @@ def image_size(tag):
     return int(docker("image", "inspect", "-f", "{{.Size}}", tag).stdout)
 
 
+# The seed's Python Dockerfiles copy the whole project (COPY . /code/), the generated gunicorn.conf.py with it,
+# and gunicorn reads ./gunicorn.conf.py unless told otherwise: an empty configuration runs the seed's own command
+# (one sync worker) rather than ours.
+SEED_PYTHON_RUN_ARGS = ("-e", "GUNICORN_CMD_ARGS=--config=/dev/null")
+
+
 def run_detached(image, container_port, *extra_args):
     """Start a container with its port published on a free loopback port; return (id, host port)."""
     container = docker("run", "-d", "-p", f"127.0.0.1::{container_port}", *extra_args, image).stdout.strip()

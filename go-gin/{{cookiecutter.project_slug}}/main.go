@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -67,6 +68,31 @@ type config struct {
 	port           string   // PORT
 	ginMode        string   // GIN_MODE: release unless set to debug or test
 	trustedProxies []string // TRUSTED_PROXIES: comma-separated IPs or CIDRs whose X-Forwarded-For is believed
+	limits         limits
+}
+
+// limits bound what one client can hold or send, so that slow or abusive clients cannot starve the others.
+type limits struct {
+	readHeaderTimeout time.Duration // READ_HEADER_TIMEOUT: a client that never finishes its headers is dropped
+	readTimeout       time.Duration // READ_TIMEOUT: the whole request, body included
+	writeTimeout      time.Duration // WRITE_TIMEOUT: the whole response
+	idleTimeout       time.Duration // IDLE_TIMEOUT: a kept-alive connection waiting for its next request
+	maxHeaderBytes    int64         // MAX_HEADER_BYTES: request line and headers together; more is answered 431
+	maxBodyBytes      int64         // MAX_BODY_BYTES: a larger body is answered 413
+}
+
+// limitSettings are the environment variables that set the limits, with their defaults (seconds or bytes).
+var limitSettings = []struct {
+	name     string
+	fallback int64
+	set      func(*limits, int64)
+}{
+	{"READ_HEADER_TIMEOUT", 5, func(l *limits, n int64) { l.readHeaderTimeout = time.Duration(n) * time.Second }},
+	{"READ_TIMEOUT", 15, func(l *limits, n int64) { l.readTimeout = time.Duration(n) * time.Second }},
+	{"WRITE_TIMEOUT", 15, func(l *limits, n int64) { l.writeTimeout = time.Duration(n) * time.Second }},
+	{"IDLE_TIMEOUT", 60, func(l *limits, n int64) { l.idleTimeout = time.Duration(n) * time.Second }},
+	{"MAX_HEADER_BYTES", 32 << 10, func(l *limits, n int64) { l.maxHeaderBytes = n }},
+	{"MAX_BODY_BYTES", 1 << 20, func(l *limits, n int64) { l.maxBodyBytes = n }},
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -87,7 +113,30 @@ func loadConfig(getenv func(string) string) (config, error) {
 			cfg.trustedProxies = append(cfg.trustedProxies, proxy)
 		}
 	}
+	var problems []error
+	for _, setting := range limitSettings {
+		value, err := positiveNumber(getenv(setting.name), setting.fallback)
+		if err != nil {
+			problems = append(problems, fmt.Errorf("%s: %w", setting.name, err))
+		}
+		setting.set(&cfg.limits, value)
+	}
+	if err := errors.Join(problems...); err != nil {
+		return config{}, err
+	}
 	return cfg, nil
+}
+
+// positiveNumber parses a whole number above zero; an empty value means the fallback.
+func positiveNumber(value string, fallback int64) (int64, error) {
+	if value == "" {
+		return fallback, nil
+	}
+	number, err := strconv.ParseInt(value, 10, 64)
+	if err != nil || number <= 0 {
+		return fallback, fmt.Errorf("%q is not a whole number above 0", value)
+	}
+	return number, nil
 }
 
 // newRouter builds the HTTP routes; tests drive it through httptest.
@@ -98,7 +147,7 @@ func newRouter(cfg config, logger *slog.Logger) (*gin.Engine, error) {
 	if err := router.SetTrustedProxies(cfg.trustedProxies); err != nil {
 		return nil, fmt.Errorf("TRUSTED_PROXIES: %w", err)
 	}
-	router.Use(requestLogger(logger), recoverer(logger))
+	router.Use(requestLogger(logger), recoverer(logger), limitBody(cfg.limits.maxBodyBytes))
 
 	router.GET("/ping", func(c *gin.Context) {
 		c.JSON(http.StatusOK, gin.H{"message": "pong"})
@@ -127,6 +176,19 @@ func requestLogger(logger *slog.Logger) gin.HandlerFunc {
 	}
 }
 
+// limitBody answers 413 at once to a body announced larger than maxBytes, before reading any of it, and cuts
+// off an unannounced (chunked) body at maxBytes, so that no client can make the service read or hold more.
+func limitBody(maxBytes int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.ContentLength > maxBytes {
+			c.AbortWithStatus(http.StatusRequestEntityTooLarge)
+			return
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBytes)
+		c.Next()
+	}
+}
+
 // recoverer turns a panic in a handler into a 500 and a JSON log line, instead of gin's plain-text dump.
 func recoverer(logger *slog.Logger) gin.HandlerFunc {
 	return gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, recovered any) {
@@ -151,14 +213,7 @@ func serveOn(ctx context.Context, listener net.Listener, cfg config, logger *slo
 		listener.Close()
 		return err
 	}
-	server := &http.Server{
-		Handler:           router,
-		ReadHeaderTimeout: 5 * time.Second, // a client that never finishes its headers must not hold a connection
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      15 * time.Second,
-		IdleTimeout:       60 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelError),
-	}
+	server := newServer(cfg.limits, router, logger)
 	logger.Info("starting",
 		slog.String("version", version),
 		slog.String("commit", commit),
@@ -186,6 +241,20 @@ func serveOn(ctx context.Context, listener net.Listener, cfg config, logger *slo
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// newServer applies the limits to an HTTP server. A goroutine per connection is cheap, so a slow client costs
+// the others nothing until a timeout drops it.
+func newServer(l limits, handler http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: l.readHeaderTimeout,
+		ReadTimeout:       l.readTimeout,
+		WriteTimeout:      l.writeTimeout,
+		IdleTimeout:       l.idleTimeout,
+		MaxHeaderBytes:    int(l.maxHeaderBytes),
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelError),
+	}
 }
 
 // healthcheck asks a running server for url and fails unless it answers 200 in time.

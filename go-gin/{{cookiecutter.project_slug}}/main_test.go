@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,8 +20,13 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
+// testConfig is the configuration with every default, in gin's test mode.
 func testConfig() config {
-	return config{port: defaultPort, ginMode: gin.TestMode}
+	cfg, err := loadConfig(mapEnv(map[string]string{"GIN_MODE": gin.TestMode}))
+	if err != nil {
+		panic(err)
+	}
+	return cfg
 }
 
 // newTestRouter returns the service's router and the buffer its JSON log goes to.
@@ -257,4 +264,83 @@ func portOf(t *testing.T, server *httptest.Server) string {
 		t.Fatal(err)
 	}
 	return address.Port()
+}
+
+func TestLimitsHaveDocumentedDefaults(t *testing.T) {
+	want := limits{
+		readHeaderTimeout: 5 * time.Second,
+		readTimeout:       15 * time.Second,
+		writeTimeout:      15 * time.Second,
+		idleTimeout:       60 * time.Second,
+		maxHeaderBytes:    32 << 10,
+		maxBodyBytes:      1 << 20,
+	}
+	if got := testConfig().limits; got != want {
+		t.Errorf("limits = %+v, want %+v", got, want)
+	}
+}
+
+func TestLimitsComeFromTheEnvironment(t *testing.T) {
+	cfg, err := loadConfig(mapEnv(map[string]string{
+		"READ_HEADER_TIMEOUT": "1", "READ_TIMEOUT": "2", "WRITE_TIMEOUT": "3", "IDLE_TIMEOUT": "4",
+		"MAX_HEADER_BYTES": "4096", "MAX_BODY_BYTES": "10",
+	}))
+	if err != nil {
+		t.Fatalf("loadConfig: %v", err)
+	}
+	want := limits{time.Second, 2 * time.Second, 3 * time.Second, 4 * time.Second, 4096, 10}
+	if cfg.limits != want {
+		t.Errorf("limits = %+v, want %+v", cfg.limits, want)
+	}
+}
+
+func TestLimitThatIsNotAPositiveNumberIsAnError(t *testing.T) {
+	for _, value := range []string{"0", "-1", "5s", "1.5", "many"} {
+		if _, err := loadConfig(mapEnv(map[string]string{"MAX_BODY_BYTES": value})); err == nil {
+			t.Errorf("loadConfig accepted MAX_BODY_BYTES=%q", value)
+		}
+	}
+}
+
+func TestServerGetsEveryLimit(t *testing.T) {
+	l := limits{time.Second, 2 * time.Second, 3 * time.Second, 4 * time.Second, 4096, 10}
+	server := newServer(l, http.NotFoundHandler(), slog.New(slog.DiscardHandler))
+	got := limits{server.ReadHeaderTimeout, server.ReadTimeout, server.WriteTimeout, server.IdleTimeout, int64(server.MaxHeaderBytes), 10}
+	if got != l {
+		t.Errorf("server limits = %+v, want %+v", got, l)
+	}
+}
+
+// unreadable is a request body that fails the test if the service reads it.
+type unreadable struct{ t *testing.T }
+
+func (u unreadable) Read([]byte) (int, error) {
+	u.t.Error("the body was read")
+	return 0, io.EOF
+}
+
+func TestBodyAnnouncedTooLargeIsRefusedUnread(t *testing.T) {
+	router, _ := newTestRouter(t, testConfig())
+	request := httptest.NewRequest(http.MethodGet, "/ping", io.NopCloser(unreadable{t}))
+	request.ContentLength = 20 << 20
+	recorder := httptest.NewRecorder()
+	router.ServeHTTP(recorder, request)
+	if recorder.Code != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status = %d, want %d", recorder.Code, http.StatusRequestEntityTooLarge)
+	}
+}
+
+func TestUnannouncedBodyIsCutOffAtTheLimit(t *testing.T) {
+	cfg := testConfig()
+	cfg.limits.maxBodyBytes = 10
+	router, _ := newTestRouter(t, cfg)
+	var readErr error
+	router.POST("/echo", func(c *gin.Context) { _, readErr = io.ReadAll(c.Request.Body) })
+	request := httptest.NewRequest(http.MethodPost, "/echo", strings.NewReader(strings.Repeat("x", 11)))
+	request.ContentLength = -1 // unknown, as with chunked encoding
+	router.ServeHTTP(httptest.NewRecorder(), request)
+	var tooLarge *http.MaxBytesError
+	if !errors.As(readErr, &tooLarge) {
+		t.Errorf("reading an 11-byte body under a 10-byte limit gave %v, want an *http.MaxBytesError", readErr)
+	}
 }

@@ -1,13 +1,23 @@
 import runpy
+import socket
+import struct
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
+# Each limit: its environment variable, the settings it sets, and its documented default.
+LIMITS = {
+    "THREADS": (("threads",), 64),
+    "SILENT_CLIENT_TIMEOUT": (("silent_client_timeout_seconds",), 5),
+    "IDLE_TIMEOUT": (("keepalive",), 5),
+    "MAX_HEADER_BYTES": (("limit_request_line", "limit_request_field_size"), 8190),
+}
 
 
 def load_conf(monkeypatch, **environment):
-    for name in ("PORT", "WEB_CONCURRENCY", "FORWARDED_ALLOW_IPS"):
+    for name in ("PORT", "WEB_CONCURRENCY", "FORWARDED_ALLOW_IPS", *LIMITS):
         monkeypatch.delenv(name, raising=False)
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
@@ -52,3 +62,39 @@ def test_forwarded_allow_ips_comes_from_the_environment(monkeypatch):
 
 def test_app_is_imported_once_before_the_workers_fork(monkeypatch):
     assert load_conf(monkeypatch)["preload_app"] is True
+
+
+def test_workers_are_threaded_so_a_slow_client_holds_one_thread_not_a_worker(monkeypatch):
+    assert load_conf(monkeypatch)["worker_class"] == "gthread"
+
+
+@pytest.mark.parametrize("variable", LIMITS)
+def test_limit_has_its_documented_default(monkeypatch, variable):
+    settings, default = LIMITS[variable]
+    conf = load_conf(monkeypatch)
+
+    assert [conf[setting] for setting in settings] == [default] * len(settings)
+
+
+@pytest.mark.parametrize("variable", LIMITS)
+def test_limit_comes_from_the_environment(monkeypatch, variable):
+    settings, _ = LIMITS[variable]
+    conf = load_conf(monkeypatch, **{variable: "3"})
+
+    assert [conf[setting] for setting in settings] == [3] * len(settings)
+
+
+def test_headers_are_at_most_100(monkeypatch):
+    assert load_conf(monkeypatch)["limit_request_fields"] == 100
+
+
+def test_accepted_connections_inherit_the_read_timeout(monkeypatch):
+    conf = load_conf(monkeypatch, SILENT_CLIENT_TIMEOUT="7")
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        conf["when_ready"](SimpleNamespace(LISTENERS=[SimpleNamespace(sock=listener)]))
+        with socket.create_connection(listener.getsockname()):
+            accepted, _ = listener.accept()
+            with accepted:
+                timeout = accepted.getsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.calcsize("ll"))
+
+    assert struct.unpack("ll", timeout) == (7, 0)
