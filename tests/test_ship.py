@@ -221,9 +221,18 @@ def test_the_workflows_differ_in_actions_only_where_the_language_forces_it(bake_
     assert python - go == OWN_ACTIONS["python-flask"]
 
 
-def test_workflow_passes_actionlint(project):
+def workflows(project):
+    """Every workflow the project carries (ci.yaml, and the weekly template check), relative to it."""
+    return sorted(path.relative_to(project) for path in (project / WORKFLOW.parent).glob("*.y*ml"))
+
+
+def test_workflows_pass_actionlint(project):
+    assert WORKFLOW in workflows(project)
     done = subprocess.run(
-        [installed_tool("actionlint"), "-no-color", str(WORKFLOW)], cwd=project, capture_output=True, text=True
+        [installed_tool("actionlint"), "-no-color", *map(str, workflows(project))],
+        cwd=project,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stdout + done.stderr
 
@@ -238,7 +247,7 @@ def test_workflow_and_dependabot_have_no_zizmor_finding_of_medium_severity_or_ab
     )
     assert done.returncode == 0, done.stdout + done.stderr
     audited = {line.rsplit(" ", 1)[-1] for line in done.stderr.splitlines() if "completed" in line}
-    assert audited == {f"./{DEPENDABOT}", f"./{WORKFLOW}"}
+    assert audited == {f"./{DEPENDABOT}"} | {f"./{path}" for path in workflows(project)}
 
 
 def test_dependabot_watches_the_base_images_the_dependencies_and_the_actions_weekly_in_groups(
