@@ -3,7 +3,8 @@
 The templates' Dockerfiles start from official images (golang, gcr.io/distroless/..., python) named in the
 BUILDER_IMAGE and RUNTIME_IMAGE build arguments. A machine that reaches no container registry cannot pull them,
 so this module makes stand-ins from Debian's archive and the machine's Go toolchain, keeps them in the Docker
-engine under minimal-images/*, and hands out the build arguments that point at them.
+engine under minimal-images/*, and hands out the build arguments that point at them; podman builds get the
+same stand-ins, copied from the Docker engine into podman's image store.
 It runs before any virtual environment exists, so it uses the standard library only.
 
     python3 scripts/base_images.py ensure-all                  # make every stand-in, print names and sizes
@@ -133,6 +134,10 @@ def docker_command():
     return os.environ.get("DOCKER", "docker")
 
 
+def podman_command():
+    return os.environ.get("PODMAN", "podman")
+
+
 @functools.cache
 def mode():
     """Official images when a registry answers the engine, else stand-ins; MINIMAL_IMAGES_BASES overrides."""
@@ -163,6 +168,20 @@ def build_args(template, runtime, **versions):
         return {}
     require_stand_in_versions(versions)
     return {"BUILDER_IMAGE": ensure_unless_scratch(builder), "RUNTIME_IMAGE": ensure_unless_scratch(runtime_image)}
+
+
+def podman_build_args(docker_build_args):
+    """The same build arguments for a podman build: the stand-ins they name are copied into podman's store."""
+    return {name: copy_to_podman(reference) for name, reference in docker_build_args.items()}
+
+
+def copy_to_podman(reference):
+    """Copy an image from the Docker engine to podman unless podman has it already; return its reference."""
+    exists = [podman_command(), "image", "exists", reference]
+    if reference != SCRATCH and subprocess.run(exists, capture_output=True).returncode != 0:
+        log(f"copying {reference} from the Docker engine to podman")
+        run([podman_command(), "pull", "--quiet", f"docker-daemon:{reference}"])
+    return reference
 
 
 def build_args_for_answers(template, answers):
