@@ -5,13 +5,13 @@ Skipped with the reason where podman is missing, except on CI (CI=true), where t
 """
 
 import json
-import os
 import shlex
 import subprocess
 
 import base_images
 import containers
 import pytest
+from conftest import unavailable
 
 pytestmark = pytest.mark.image
 
@@ -26,10 +26,7 @@ DEFAULT_PROJECTS = {
 def podman_client():
     problem = containers.podman_problem()
     if problem:
-        message = f"podman does not run through {base_images.podman_command()!r}: {problem}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"podman does not run through {base_images.podman_command()!r}: {problem}")
 
 
 @pytest.fixture(scope="module", params=sorted(DEFAULT_PROJECTS))
