@@ -18,6 +18,7 @@ from jinja2.ext import Extension
 from jinja2.sandbox import SandboxedEnvironment
 
 from . import deploy, guard
+from .post_gen import template_version
 
 SHARED_HOOKS_DIR = Path(__file__).resolve().parent.parent
 SHARED_FILES_DIR = SHARED_HOOKS_DIR.parent / "shared"
@@ -43,11 +44,6 @@ def shared(context, name):
     return context.environment.from_string(source).render(context.get_all())
 
 
-def template_version():
-    """This repository's version (VERSION at its top), as of the checkout being rendered."""
-    return (SHARED_HOOKS_DIR.parent / "VERSION").read_text(encoding="utf-8").strip()
-
-
 def extension_for(template_dir):
     """The extension class for one template folder (each template imports it from a one-line shim)."""
 
@@ -55,7 +51,7 @@ def extension_for(template_dir):
         def __init__(self, environment):
             super().__init__(environment)
             _sandbox(environment)
-            guard.install(Path(template_dir).name, template_version())
+            guard.install(Path(template_dir).name, template_version(SHARED_HOOKS_DIR.parent))
             environment.globals["check_answers"] = guard.check_answers
             environment.globals["shared"] = shared
             environment.globals["template_name"] = Path(template_dir).name

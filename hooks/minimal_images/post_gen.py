@@ -37,9 +37,14 @@ def main(template_dir, answers_json):
     return 0
 
 
+def template_version(repository):
+    """The templates' version: VERSION at the top of the repository (or checkout) being rendered."""
+    return (Path(repository) / "VERSION").read_text(encoding="utf-8").strip()
+
+
 def template_provenance(template_dir):
     """The template version (VERSION at the repository's top) and, in a git checkout, the commit that made this."""
-    version = (template_dir.parent / "VERSION").read_text(encoding="utf-8").strip()
+    version = template_version(template_dir.parent)
     try:
         done = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=template_dir, capture_output=True, text=True, timeout=30, check=False
