@@ -2,13 +2,15 @@
 runs, existing folders, strings where booleans belong, invisible characters and huge values."""
 
 import json
+import os
 import re
 import shutil
 import signal
+from pathlib import Path
 
 import pytest
 from conftest import REPO
-from minimal_images import guard
+from minimal_images import guard, post_gen
 from minimal_images.post_gen import load_answers
 from minimal_images.validate import SHOWN_CHARACTERS
 
@@ -145,6 +147,30 @@ def test_generating_into_an_existing_folder_keeps_the_users_own_files(cookiecutt
     assert (existing_project / "Dockerfile.naive").read_text() == "FROM my-own-base\n"
     assert "{{ cookiecutter.project_name }}" in (existing_project / "NOTES.md").read_text()
     assert (existing_project / "main.go").is_file()
+
+
+def test_generating_into_a_folder_that_holds_a_virtualenv_works(cookiecutter_cli, existing_project):
+    # Thousands of files with long paths, as `make test` leaves in .venv: more than one environment variable holds.
+    packages = existing_project / ".venv" / "lib" / "python3.13" / "site-packages"
+    for number in range(3000):
+        module = packages / f"package_with_a_long_descriptive_name_{number:04}" / "__init__.py"
+        module.parent.mkdir(parents=True)
+        module.write_text("# {% not ours %}\n")
+    done = cookiecutter_cli(REPO, "--no-input", "--directory", "go-gin", "-f")
+    assert done.returncode == 0, done.stderr
+    assert (existing_project / "main.go").is_file()
+    assert len(list(packages.iterdir())) == 3000
+
+
+def test_a_leftover_in_a_file_this_run_overwrote_is_still_found(tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    written = project / "main.go"
+    written.write_text("package main\n")
+    before = {"main.go": post_gen.file_signature(written)}
+    written.write_text("{% if %}main\n")  # as many bytes: only the modification time tells it was written
+    os.utime(written, ns=(before["main.go"][1] + 10**6,) * 2)
+    assert post_gen.unrendered_files(project, before) == [Path("main.go")]
 
 
 def test_unchosen_files_are_never_written(bake):

@@ -27,6 +27,7 @@ import os
 import shutil
 import signal
 import sys
+import tempfile
 from pathlib import Path
 from typing import ClassVar
 
@@ -35,7 +36,7 @@ from cookiecutter.exceptions import FailedHookException
 from jinja2.exceptions import UndefinedError
 
 from . import validate
-from .post_gen import PREEXISTING_ENV, file_digest
+from .post_gen import PREEXISTING_ENV, file_signature
 from .rules import TEMPLATES
 
 
@@ -116,15 +117,23 @@ class Run:
             shutil.rmtree(self.project_dir, ignore_errors=True)
 
 
-def _snapshot(project_dir):
-    """Digest of every file already in an existing project folder (generating with -f or -s), by relative path."""
+def _list_preexisting_files(project_dir):
+    """List every file already in an existing project folder (generating with -f or -s) for the post-gen hook.
+
+    The list goes to a temporary file, removed when this process exits, whose path PREEXISTING_ENV names.
+    """
+    os.environ.pop(PREEXISTING_ENV, None)  # from an earlier generation in this process
     if not project_dir.is_dir():
-        return {}
+        return
     found = {}
     for path in project_dir.rglob("*"):
         if path.is_file() and not path.is_symlink():
-            found[path.relative_to(project_dir).as_posix()] = file_digest(path)
-    return found
+            found[path.relative_to(project_dir).as_posix()] = file_signature(path)
+    handle, listing = tempfile.mkstemp(prefix="minimal-images-preexisting-", suffix=".json")
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        json.dump(found, stream)
+    atexit.register(Path(listing).unlink, missing_ok=True)
+    os.environ[PREEXISTING_ENV] = listing
 
 
 def _inside(path, folder):
@@ -164,7 +173,7 @@ def _checked_render_and_create_dir(original):
         rendered = environment.from_string(dirname).render(**context)
         if not _inside(Path(output_dir, rendered), output_dir) or Path(rendered).name != rendered:
             raise AnswersRefused(f"error: the project folder {rendered!r} would not be directly inside {output_dir}")
-        os.environ[PREEXISTING_ENV] = json.dumps(_snapshot(Path(output_dir, rendered)))
+        _list_preexisting_files(Path(output_dir, rendered))
         project_dir, created = original(dirname, context, output_dir, environment, overwrite_if_exists)
         if created:
             Run.current = Run(project_dir)

@@ -4,7 +4,6 @@ The files of options not chosen are never written: their names render empty (coo
 so nothing needs removing here, and a user's own file of that name in an existing folder is left alone.
 """
 
-import hashlib
 import json
 import os
 import subprocess
@@ -19,7 +18,9 @@ LEFTOVER_MARKERS = ("{{ cookiecutter.", "{{cookiecutter.", "{%")
 # Paths of the machine that generated the project: cookiecutter sets them anew on every run.
 MACHINE_KEYS = ("_output_dir", "_repo_dir", "_checkout")
 ANSWERS_FILE = ".cookiecutter.json"
-# Set by guard.py in cookiecutter's process: the files an existing project folder held before this run (-f, -s).
+# Set by guard.py in cookiecutter's process: the path of a JSON file listing the files an existing project folder
+# held before this run (-f, -s). A file, not the variable's value: a folder with a virtualenv lists thousands of
+# files, more than one environment variable may hold (the hooks would fail with "Argument list too long").
 PREEXISTING_ENV = "MINIMAL_IMAGES_PREEXISTING"
 
 
@@ -28,7 +29,7 @@ def main(template_dir, answers_json):
     answers = json.loads(answers_json)
     project = Path.cwd()
     save_answers({**answers, **template_provenance(Path(template_dir))}, project / ANSWERS_FILE)
-    leftovers = unrendered_files(project, json.loads(os.environ.get(PREEXISTING_ENV) or "{}"))
+    leftovers = unrendered_files(project, preexisting_files())
     if leftovers:
         for path in leftovers:
             print(f"error: {path} still holds template syntax after rendering", file=sys.stderr)
@@ -67,23 +68,32 @@ def load_answers(project):
     return json.loads((Path(project) / ANSWERS_FILE).read_text(encoding="utf-8"))["cookiecutter"]
 
 
-def file_digest(path):
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+def file_signature(path):
+    """What shows that a file was not written since: its size and modification time (nothing is read)."""
+    stat = Path(path).stat()
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def preexisting_files():
+    """The files the project folder held before this run (relative path -> signature), as guard.py listed them."""
+    listing = os.environ.get(PREEXISTING_ENV)
+    if not listing:
+        return {}
+    return json.loads(Path(listing).read_text(encoding="utf-8"))
 
 
 def unrendered_files(project, preexisting=None):
     """Files this run wrote in which a template expression survived rendering (a missing {% raw %}, a typo).
 
     Left out: the saved answers (they hold the templates' own defaults, such as the slug's), and files that were
-    in the folder before this run (`preexisting`: relative path -> digest) and still hold the same bytes, which
-    this run did not write.
+    in the folder before this run (`preexisting`: relative path -> signature) and were not written since.
     """
     preexisting = preexisting or {}
     leftovers = []
     for path in sorted(project.rglob("*")):
         if not path.is_file() or path.is_symlink() or path.name == ANSWERS_FILE:
             continue
-        if preexisting.get(path.relative_to(project).as_posix()) == file_digest(path):
+        if preexisting.get(path.relative_to(project).as_posix()) == file_signature(path):
             continue
         try:
             text = path.read_text(encoding="utf-8")

@@ -4,6 +4,7 @@ Nothing here writes to the image's filesystem, so the container runs with a read
 """
 
 import os
+import signal
 import socket
 import struct
 
@@ -70,3 +71,28 @@ def when_ready(server):
     seconds = struct.pack("ll", silent_client_timeout_seconds, 0)  # struct timeval: seconds, microseconds
     for listener in server.LISTENERS:
         listener.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, seconds)
+
+
+# A stop signal that reaches a worker between its fork and the moment it installs its own handlers is
+# caught by the master's handler, which the worker still carries, and is lost: that worker then lives
+# until graceful_timeout and the engine kills the container (gunicorn issue 1910; seen here as exit 137
+# from a `docker stop` sent just after the first answer, while later workers were still booting). So the
+# master blocks the stop signals around each fork, and the worker unblocks them once its handlers are in
+# place: a signal sent meanwhile waits, then acts.
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT, signal.SIGQUIT}
+
+
+def pre_fork(server, worker):
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+
+
+def unblock_stop_signals():
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
+# The master's side of the fork; gunicorn has no hook there.
+os.register_at_fork(after_in_parent=unblock_stop_signals)
+
+
+def post_worker_init(worker):
+    unblock_stop_signals()

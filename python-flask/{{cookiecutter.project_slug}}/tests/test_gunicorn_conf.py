@@ -1,6 +1,11 @@
+import os
 import runpy
+import signal
 import socket
 import struct
+import subprocess
+import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -98,3 +103,30 @@ def test_accepted_connections_inherit_the_read_timeout(monkeypatch):
                 timeout = accepted.getsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.calcsize("ll"))
 
     assert struct.unpack("ll", timeout) == (7, 0)
+
+
+def test_a_stop_signal_sent_while_a_worker_boots_still_stops_it(tmp_path):
+    # The project's settings, with one second added between a worker's fork and its own signal handlers: the
+    # window in which gunicorn alone loses the signal and the worker lives on until graceful_timeout (20 s).
+    slow_boot = tmp_path / "slow_boot.conf.py"
+    slow_boot.write_text(
+        f"exec(open({str(CONF)!r}).read())\n"
+        "import time\n"
+        "def post_fork(server, worker):\n"
+        "    time.sleep(1)\n"
+    )
+    command = [sys.executable, "-m", "gunicorn", "-c", slow_boot, "-b", "127.0.0.1:0", "-w", "1", "app:app"]
+    with subprocess.Popen(command, cwd=CONF.parent, stderr=subprocess.PIPE, text=True) as master:
+        try:
+            for line in master.stderr:
+                if "Booting worker" in line:  # the worker logs this just after its fork
+                    break
+            started = time.monotonic()
+            os.kill(master.pid, signal.SIGTERM)
+            master.communicate(timeout=15)
+        finally:
+            master.kill()
+    seconds = time.monotonic() - started
+
+    assert master.returncode == 0
+    assert seconds < 5
