@@ -3,18 +3,45 @@
 Nothing here writes to the image's filesystem, so the container runs with a read-only root.
 """
 
+import math
 import os
 import signal
 import socket
 import struct
+from pathlib import Path
 
 MAX_DEFAULT_WORKERS = 8
+CGROUP = Path("/sys/fs/cgroup")
+
+
+def cpu_limit(cgroup=CGROUP):
+    """The container's CPU limit, rounded up to whole CPUs, or None when it has none.
+
+    `docker run --cpus` and Kubernetes' `limits.cpu` set it as a CFS quota: cgroup v2's cpu.max ("max 100000"
+    when unlimited), cgroup v1's cpu.cfs_quota_us (-1 when unlimited) over cpu.cfs_period_us.
+    """
+    try:
+        quota, period = (cgroup / "cpu.max").read_text().split()
+        return None if quota == "max" else max(1, math.ceil(int(quota) / int(period)))
+    except (OSError, ValueError):
+        pass
+    try:
+        quota = int((cgroup / "cpu" / "cpu.cfs_quota_us").read_text())
+        period = int((cgroup / "cpu" / "cpu.cfs_period_us").read_text())
+        return None if quota <= 0 else max(1, math.ceil(quota / period))
+    except (OSError, ValueError):
+        return None
 
 
 def default_workers():
-    """2 x CPUs + 1 (gunicorn's advice), capped so a large host does not start dozens of processes."""
+    """One worker process per CPU the container may use, at most 8.
+
+    The CPUs are the container's CPU limit where it has one (a Kubernetes pod with limits.cpu: 1 gets one
+    worker, however many CPUs the node has), else the CPUs it may run on. Each worker is threaded and serves
+    up to THREADS requests at once, so more processes than CPUs would add memory and start-up, not capacity.
+    """
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return min(2 * cpus + 1, MAX_DEFAULT_WORKERS)
+    return min(cpu_limit() or cpus, cpus, MAX_DEFAULT_WORKERS)
 
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '{{ cookiecutter.port }}')}"

@@ -41,10 +41,43 @@ def test_web_concurrency_sets_the_workers(monkeypatch):
     assert load_conf(monkeypatch, WEB_CONCURRENCY="3")["workers"] == 3
 
 
-@pytest.mark.parametrize("cpus, workers", [(1, 3), (2, 5), (64, 8)])
-def test_default_workers_are_two_per_cpu_plus_one_capped(monkeypatch, cpus, workers):
+def cgroup_v2(tmp_path, cpu_max):
+    (tmp_path / "cpu.max").write_text(cpu_max + "\n")
+    return tmp_path
+
+
+def cgroup_v1(tmp_path, quota, period="100000"):
+    (tmp_path / "cpu").mkdir()
+    (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text(quota + "\n")
+    (tmp_path / "cpu" / "cpu.cfs_period_us").write_text(period + "\n")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("make_cgroup", "limit"),
+    [
+        (lambda path: cgroup_v2(path, "max 100000"), None),
+        (lambda path: cgroup_v2(path, "100000 100000"), 1),
+        (lambda path: cgroup_v2(path, "150000 100000"), 2),  # --cpus 1.5: rounded up
+        (lambda path: cgroup_v2(path, "10000 100000"), 1),  # limits.cpu: 100m
+        (lambda path: cgroup_v1(path, "-1"), None),
+        (lambda path: cgroup_v1(path, "300000"), 3),
+        (lambda path: path, None),  # no cgroup files at all (not Linux, or not mounted)
+    ],
+    ids=["v2-unlimited", "v2-1", "v2-1.5", "v2-100m", "v1-unlimited", "v1-3", "none"],
+)
+def test_cpu_limit_is_read_from_the_cgroup(monkeypatch, tmp_path, make_cgroup, limit):
+    assert load_conf(monkeypatch)["cpu_limit"](make_cgroup(tmp_path)) == limit
+
+
+@pytest.mark.parametrize(
+    ("cpus", "limit", "workers"),
+    [(1, None, 1), (2, None, 2), (16, 2, 2), (2, 4, 2), (64, None, 8), (64, 12, 8)],
+)
+def test_default_workers_are_one_per_usable_cpu_capped(monkeypatch, cpus, limit, workers):
     conf = load_conf(monkeypatch)
     monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(cpus)), raising=False)
+    conf["default_workers"].__globals__["cpu_limit"] = lambda: limit
 
     assert conf["default_workers"]() == workers
 
@@ -109,12 +142,9 @@ def test_a_stop_signal_sent_while_a_worker_boots_still_stops_it(tmp_path):
     # The project's settings, with one second added between a worker's fork and its own signal handlers: the
     # window in which gunicorn alone loses the signal and the worker lives on until graceful_timeout (20 s).
     slow_boot = tmp_path / "slow_boot.conf.py"
-    slow_boot.write_text(
-        f"exec(open({str(CONF)!r}).read())\n"
-        "import time\n"
-        "def post_fork(server, worker):\n"
-        "    time.sleep(1)\n"
-    )
+    settings = f"exec(open({str(CONF)!r}).read())"
+    lines = [settings, "import time", "def post_fork(server, worker):", "    time.sleep(1)"]
+    slow_boot.write_text("\n".join(lines) + "\n")
     command = [sys.executable, "-m", "gunicorn", "-c", slow_boot, "-b", "127.0.0.1:0", "-w", "1", "app:app"]
     with subprocess.Popen(command, cwd=CONF.parent, stderr=subprocess.PIPE, text=True) as master:
         try:
