@@ -110,9 +110,12 @@ def image_size(tag):
 SEED_PYTHON_RUN_ARGS = ("-e", "GUNICORN_CMD_ARGS=--config=/dev/null")
 
 
-def run_detached(image, container_port, *extra_args, client=docker):
-    """Start a container with its port published on a free loopback port; return (id, host port)."""
-    container = client("run", "-d", "-p", f"127.0.0.1::{container_port}", *extra_args, image).stdout.strip()
+def run_detached(image, container_port, *extra_args, command=(), client=docker):
+    """Start a container with its port published on a free loopback port; return (id, host port).
+
+    extra_args are `docker run` options; command, the arguments after the image (to its entrypoint)."""
+    published = ("-p", f"127.0.0.1::{container_port}")
+    container = client("run", "-d", *published, *extra_args, image, *command).stdout.strip()
     mapping = client("port", container, f"{container_port}/tcp").stdout.split()[0]
     return container, int(mapping.rsplit(":", 1)[1])
 

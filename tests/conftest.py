@@ -189,11 +189,11 @@ def images(engine, bake_once):
 
 @pytest.fixture
 def start():
-    """start(image, port, *docker_run_args) -> (container, host port); removed after the test."""
+    """start(image, port, *docker_run_args, command=()) -> (container, host port); removed after the test."""
     started = []
 
-    def start_container(image, port, *extra_args):
-        container, host_port = containers.run_detached(image, port, *extra_args)
+    def start_container(image, port, *extra_args, command=()):
+        container, host_port = containers.run_detached(image, port, *extra_args, command=command)
         started.append(container)
         return container, host_port
 

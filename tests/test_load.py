@@ -98,24 +98,52 @@ def test_benchmark_refuses_a_load_run_with_failed_requests(monkeypatch):
         bench.under_load(port, "/")
 
 
+# What a benchmark run records about itself, as the table's first line shows it
+TABLE_CONTEXT = {
+    "date": "today",
+    "machine": {"arch": "x86_64", "cores": 2, "memory_bytes": 2**30, "docker_engine": "test"},
+    "base_images": "stand-in",
+    "command": "make bench",
+    "run_seconds": 60,
+}
+
+
+def table_lines(results):
+    return [line for line in bench.markdown(results, TABLE_CONTEXT).splitlines() if line.startswith("|")]
+
+
 def test_benchmark_table_shows_requests_per_second_and_p99_of_a_load_run(monkeypatch):
     monkeypatch.setattr(bench, "LOAD_REQUESTS", QUICK_REQUESTS)
     with local_server() as port:
         requests_per_second, p99 = bench.under_load(port, "/")
     seed, ours = bench.seed_subjects(bench.PYTHON)[1], bench.template_subjects(bench.PYTHON)[0]
-    figures = bench.Figures(1, 1, 1, 1.0, 1.0, 1.0, 1, requests_per_second, p99)
-    faster = bench.Figures(1, 1, 1, 1.0, 1.0, 1.0, 1, 2 * requests_per_second, p99 / 2)
-    context = {
-        "date": "today",
-        "machine": {"arch": "x86_64", "cores": 2, "memory_bytes": 2**30, "docker_engine": "test"},
-        "base_images": "stand-in",
-        "command": "make bench",
-        "run_seconds": 60,
-    }
-    table = [line for line in bench.markdown({seed: figures, ours: faster}, context).splitlines() if line[:1] == "|"]
+    figures = bench.Figures(1, 1, 1, 1.0, 1.0, 1.0, 0.4, 1, requests_per_second, p99)
+    faster = bench.Figures(1, 1, 1, 1.0, 1.0, 1.0, 0.2, 1, 2 * requests_per_second, p99 / 2)
+    table = table_lines({seed: figures, ours: faster})
     header, rows = [cell.strip() for cell in table[0].strip("|").split("|")], table[2:]
     cells = {row.split("|")[1].strip(): [cell.strip() for cell in row.strip("|").split("|")] for row in rows}
     rate, latency = header.index("requests/s"), header.index("p99 latency")
     assert cells[seed.name][rate] == f"{bench.number(requests_per_second)} (1.00x)"
     assert cells[ours.name][rate] == f"{bench.number(2 * requests_per_second)} (2.00x)"
     assert cells[ours.name][latency] == f"{bench.number(p99 / 2 * 1000)} ms (0.50x)"
+    assert cells[ours.name][header.index("import app")] == "0.20 s (0.50x)"
+
+
+def test_benchmark_table_has_no_import_time_for_go():
+    seed, ours = bench.seed_subjects(bench.GO)[1], bench.template_subjects(bench.GO)[0]
+    figures = bench.Figures(1, 1, 1, 1.0, 1.0, 1.0, None, 1, 100.0, 0.01)
+    table = table_lines({seed: figures, ours: figures})
+    header = [cell.strip() for cell in table[0].strip("|").split("|")]
+    for row in table[2:]:
+        assert [cell.strip() for cell in row.strip("|").split("|")][header.index("import app")] == "n/a"
+
+
+def test_benchmark_fails_a_python_image_that_starts_slower_than_its_limit():
+    seed = bench.seed_subjects(bench.PYTHON)[1]
+    distroless, scratch, slim = bench.template_subjects(bench.PYTHON)
+
+    def starting_in(seconds):
+        return bench.Figures(1, 1, 1, 1.0, 1.0, seconds, 0.2, 1, 100.0, 0.01)
+
+    results = {seed: starting_in(1.0), distroless: starting_in(1.19), scratch: starting_in(1.01), slim: starting_in(9)}
+    assert [line.split(" starts")[0] for line in bench.slow_starters(results)] == [scratch.name]

@@ -8,6 +8,7 @@ import uuid
 
 import containers
 import pytest
+import size_budgets
 from conftest import REPO
 
 SEED_MULTI_STAGE = REPO / "benchmarks" / "seed" / "python-multi-stage.Dockerfile"
@@ -92,3 +93,101 @@ def test_code_only_change_rebuilds_without_reinstalling_dependencies(images, tmp
     code_step = "install -D -m 0644 -t /out/app"
     assert code_step in build.log
     assert not any(code_step in step for step in cached), cached
+
+
+# --- Bytecode: what start-up compiles, and what stays readable -------------------------------------------
+
+RUNTIMES = ["distroless", "scratch", "slim"]
+# gunicorn as the entrypoint starts it, with an audit hook (which its forked workers inherit) that reports each
+# source Python compiles: a module imported from usable bytecode raises no "compile" event.
+COMPILE_REPORTER = (
+    "import sys; "
+    "sys.addaudithook(lambda event, args: print('compiled:', args[1], file=sys.stderr, flush=True) "
+    "if event == 'compile' and str(args[1]).endswith('.py') else None); "
+    "from gunicorn.app.wsgiapp import run; sys.argv = ['gunicorn', 'app:app']; run()"
+)
+
+
+def run_python(image, code):
+    """Run the image's venv Python on `code`, the way its entrypoint runs gunicorn."""
+    python = posixpath.join(posixpath.dirname(containers.inspect(image)["Config"]["Entrypoint"][0]), "python")
+    return containers.docker("run", "--rm", "--read-only", "--entrypoint", python, image, "-c", code, check=False)
+
+
+@pytest.mark.image
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_serving_compiles_nothing_but_the_services_own_files(images, runtime, start):
+    image = images.get("python-flask", runtime=runtime).tag
+    python = posixpath.join(posixpath.dirname(containers.inspect(image)["Config"]["Entrypoint"][0]), "python")
+    container, port = start(image, "8000", "--read-only", "--entrypoint", python, command=("-c", COMPILE_REPORTER))
+    for route in ("/", "/healthz", "/"):
+        assert containers.wait_for_http(f"http://127.0.0.1:{port}{route}")[0] == 200
+    containers.stop(container)
+    logs = containers.docker("logs", container).stderr
+    compiled = set(re.findall(r"^compiled: (\S+)$", logs, flags=re.MULTILINE))
+    assert compiled == {"/app/app.py", "/app/gunicorn.conf.py"}
+
+
+@pytest.mark.image
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_the_apps_own_code_stays_source_and_its_tracebacks_show_its_lines(images, runtime):
+    done = run_python(images.get("python-flask", runtime=runtime).tag, "import app; app.create_app(42)")
+    assert done.returncode == 1
+    lines = done.stderr.splitlines()
+    frame = next(i for i, line in enumerate(lines) if line.strip().startswith('File "/app/app.py"'))
+    number = int(re.search(r"line (\d+)", lines[frame]).group(1))
+    source = (images.project("python-flask", runtime=runtime) / "app.py").read_text().splitlines()
+    assert lines[frame + 1].strip() == source[number - 1].strip()
+
+
+@pytest.mark.image
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_the_runtimes_python_is_the_version_the_venv_was_built_with(images, runtime):
+    probe = (
+        "import sys, pathlib; cfg = pathlib.Path(sys.prefix, 'pyvenv.cfg').read_text(); "
+        "print(sys.version_info.major, sys.version_info.minor); print(cfg)"
+    )
+    done = run_python(images.get("python-flask", runtime=runtime).tag, probe)
+    assert done.returncode == 0, done.stderr
+    running, cfg = done.stdout.split("\n", 1)
+    built_with = re.search(r"^version(?:_info)?\s*=\s*(\d+)\.(\d+)", cfg, flags=re.MULTILINE).groups()
+    assert running.split() == list(built_with)
+
+
+@pytest.mark.image
+def test_a_runtime_with_another_python_version_stops_the_build(images, tmp_path):
+    # A runtime base whose Python says it is 3.12: the bytecode stage must refuse the 3.13 venv, naming both.
+    project = images.project("python-flask")
+    args = images.build_args("python-flask")
+    base = args.get("RUNTIME_IMAGE") or size_budgets.official_runtime_base((project / "Dockerfile").read_text())
+    (tmp_path / "sitecustomize.py").write_text("import sys\nsys.version_info = (3, 12, 0, 'final', 0)\n")
+    (tmp_path / "Dockerfile").write_text(f"FROM {base}\nCOPY sitecustomize.py {standard_library_of(base)}/\n")
+    other = containers.build(tmp_path, images.tag("py-other-python:base")).tag
+    with pytest.raises(containers.EngineError) as refused:
+        containers.build(project, images.tag("py-other-python:dev"), {**args, "RUNTIME_IMAGE": other})
+    wanted = "the runtime image runs Python 3.12, the virtual environment was built with Python 3.13"
+    assert wanted in str(refused.value)
+
+
+def standard_library_of(base):
+    """The standard library's folder in a Python base image, as its own interpreter says."""
+    code = "import sysconfig; print(sysconfig.get_path('stdlib'))"
+    return containers.docker("run", "--rm", "--entrypoint", "python3", base, "-c", code).stdout.strip()
+
+
+def lines_after_standard_library_frames(stderr):
+    """For each traceback frame in /usr/lib/python3.X, the line printed after it (its source text, if any)."""
+    lines = stderr.splitlines()
+    return [lines[i + 1].strip() for i, line in enumerate(lines[:-1]) if line.strip().startswith('File "/usr/lib/')]
+
+
+@pytest.mark.image
+def test_scratch_tracebacks_show_library_lines_only_when_sources_are_kept(images):
+    args = images.build_args("python-flask", runtime="scratch")
+    project = images.project("python-flask", runtime="scratch")
+    default = images.get("python-flask", runtime="scratch").tag
+    kept = containers.build(project, images.tag("py-scratch-sources:dev"), {**args, "PYTHON_SOURCES": "keep"}).tag
+    failing = "import json; json.loads('{')"
+    dropped, shown = (lines_after_standard_library_frames(run_python(tag, failing).stderr) for tag in (default, kept))
+    assert dropped and all(line.startswith(("File ", "json.decoder.JSONDecodeError")) for line in dropped)
+    assert shown and not any(line.startswith(("File ", "json.decoder.JSONDecodeError")) for line in shown)

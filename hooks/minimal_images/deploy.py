@@ -66,6 +66,7 @@ class Runtime:
     liveness: Probe = Probe(period_seconds=10, failure_threshold=3)
     startup: Probe | None = None  # where start-up is too slow for liveness's patience alone
     env: dict = field(default_factory=dict)  # besides PORT
+    sizing_note: str = ""  # how the service fits itself to these resources, for the deploy README
     writable_dirs: dict = field(default_factory=dict)  # path -> size of the memory-backed emptyDir mounted there
 
     @property
@@ -112,7 +113,8 @@ RUNTIMES = {
         memory_limit="64Mi",
         shutdown_seconds=10,
     ),
-    # 3 workers, 1 CPU: the startup probe allows 30 s, more than three times the slowest start measured.
+    # 1 CPU limit, so gunicorn.conf.py starts one (threaded) worker; the startup probe allows 30 s, more than three
+    # times the slowest start measured.
     "python-flask": Runtime(
         measured=Measured(start_seconds_median=7.39, start_seconds_max=8.84, idle_mib=38.7, loaded_mib=59.2),
         cpu_request="100m",
@@ -121,8 +123,8 @@ RUNTIMES = {
         memory_limit="128Mi",
         shutdown_seconds=20,
         startup=Probe(period_seconds=1, failure_threshold=30),
-        # gunicorn counts the node's CPUs, not the pod's limit: 2 x limit + 1 workers, sized for 1 CPU
-        env={"WEB_CONCURRENCY": "3"},
+        sizing_note="gunicorn.conf.py reads the CPU limit from the pod's cgroup and starts one threaded worker per"
+        " CPU of it, not one per CPU of the node",
         # gunicorn's heartbeat goes to /dev/shm (the runtime's tmpfs); /tmp is for libraries wanting scratch space
         writable_dirs={"/tmp": "16Mi"},
     ),
