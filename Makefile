@@ -9,8 +9,9 @@ export DOCKER
 PYTEST_ARGS ?=
 # Where `make new` writes the project: beside this clone, not inside it.
 OUTPUT_DIR ?= ..
+PIP_COMPILE ?= pip-compile
 
-.PHONY: help new test test-fast lint bench base-images clean
+.PHONY: help new test test-fast lint lock bench base-images clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -18,7 +19,7 @@ help: ## List the targets
 $(VENV)/installed: tests/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -r tests/requirements.txt
+	$(VENV)/bin/pip install --quiet --require-hashes -r tests/requirements.txt
 	touch $@
 
 new: $(VENV)/installed ## Generate a project beside this clone (OUTPUT_DIR=...): asks which template, then its options
@@ -30,8 +31,13 @@ test: $(VENV)/installed ## The whole suite, image builds included
 test-fast: $(VENV)/installed ## The suite without the image tests
 	$(VENV)/bin/pytest -m "not image" $(PYTEST_ARGS)
 
+# One cache, here: left to itself, ruff writes one beside the template's pyproject.toml, and every bake copies it.
 lint: $(VENV)/installed ## ruff over the hooks, tests, scripts and benchmarks
-	$(VENV)/bin/ruff check hooks tests scripts benchmarks go-gin python-flask
+	$(VENV)/bin/ruff check --cache-dir .ruff_cache hooks tests scripts benchmarks go-gin python-flask
+
+lock: ## Recompile tests/requirements.txt from tests/requirements.in, with hashes (needs pip-tools: pipx install pip-tools)
+	cd tests && CUSTOM_COMPILE_COMMAND="make lock" $(PIP_COMPILE) --quiet --generate-hashes --allow-unsafe --strip-extras \
+		--no-emit-index-url --no-emit-find-links requirements.in -o requirements.txt
 
 bench: $(VENV)/installed ## Measure our images against the seed's; writes benchmarks/results.{md,json}
 	$(VENV)/bin/python benchmarks/run.py

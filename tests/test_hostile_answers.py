@@ -28,8 +28,8 @@ def fields_named(stderr):
 
 
 def test_bad_port_typed_at_the_prompt_is_refused_at_once_and_asked_again(cookiecutter_cli, tmp_path):
-    # go-gin's questions: name, slug, module path, port, runtime, Go version, workshop.
-    answers = ["1", "", "", "", "80", "8081", "", "", ""]
+    # go-gin's questions: name, slug, module path, port, runtime, Go version, workshop, license.
+    answers = ["1", "", "", "", "80", "8081", "", "", "", ""]
     done = cookiecutter_cli(REPO, stdin="\n".join(answers) + "\n")
     assert done.returncode == 0, done.stderr
     refusals = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
@@ -41,8 +41,9 @@ def test_bad_port_typed_at_the_prompt_is_refused_at_once_and_asked_again(cookiec
 
 
 def test_menu_offers_only_the_python_versions_that_go_with_the_runtime(cookiecutter_cli, tmp_path):
-    # python-flask: name, slug, port, runtime 2 (scratch), then the Python menu, which holds 3.13 alone.
-    answers = ["2", "", "", "", "2", "2", "1", ""]
+    # python-flask: name, slug, port, runtime 2 (scratch), then the Python menu, which holds 3.13 alone;
+    # workshop and license take their defaults.
+    answers = ["2", "", "", "", "2", "2", "1", "", ""]
     done = cookiecutter_cli(REPO, stdin="\n".join(answers) + "\n")
     # Choice 2 does not exist in a one-item menu; cookiecutter asks again and takes 1.
     assert done.returncode == 0, done.stderr

@@ -102,6 +102,27 @@ def test_stops_with_status_0_within_3_s_of_docker_stop(image, case, start):
     assert seconds < 3
 
 
+# One shape of log for both templates (the Go service's, log/slog's JSON handler): one JSON line per request.
+ACCESS_LOG_FIELDS = {"time", "level", "msg", "method", "path", "status", "duration_ms", "client_ip"}
+
+
+def test_one_request_gives_one_json_access_log_line_and_every_line_is_json(image, case, start):
+    container, host_port = start(image, case.port, "--read-only")
+    containers.wait_for_http(f"http://127.0.0.1:{host_port}/healthz")  # a probe that succeeds is not logged
+    status, _, _ = containers.wait_for_http(f"http://127.0.0.1:{host_port}{case.path}")
+    containers.stop(container)
+    logs = containers.docker("logs", container)
+    lines = [line for line in (logs.stdout + logs.stderr).splitlines() if line.strip()]
+    entries = [json.loads(line) for line in lines]
+    requests = [entry for entry in entries if entry["msg"] == "request"]
+
+    assert len(requests) == 1, lines
+    (entry,) = requests
+    assert set(entry) == ACCESS_LOG_FIELDS
+    assert (entry["method"], entry["path"], entry["status"], entry["level"]) == ("GET", case.path, status, "INFO")
+    assert type(entry["duration_ms"]) in (int, float) and entry["duration_ms"] >= 0  # slog writes 2.0 as 2
+
+
 DEFAULT_NAMES = {"go-gin": "Hello Gin", "python-flask": "Hello Flask"}
 
 

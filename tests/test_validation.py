@@ -38,6 +38,7 @@ BAD_INPUTS = [
     ("go-gin", {"go_version": "1.20"}, "go_version"),
     ("go-gin", {"runtime": "alpine"}, "runtime"),
     ("go-gin", {"workshop": "maybe"}, "workshop"),
+    ("go-gin", {"license": "GPL-3.0"}, "license"),
     ("python-flask", {"project_name": "$(touch pwned)"}, "project_name"),
     ("python-flask", {"project_slug": "my.service"}, "project_slug"),
     ("python-flask", {"port": "1023"}, "port"),
@@ -46,6 +47,7 @@ BAD_INPUTS = [
     ("python-flask", {"runtime": "scratch", "python_version": "3.14"}, "python_version"),
     ("python-flask", {"python_version": "2.7"}, "python_version"),
     ("python-flask", {"runtime": "alpine"}, "runtime"),
+    ("python-flask", {"license": "mit"}, "license"),
 ]
 
 

@@ -82,6 +82,11 @@ PORT = Field(
     maximum=65535,
 )
 WORKSHOP = Field("workshop", "true or false", boolean=True)
+LICENSE = Field(
+    "license",
+    "MIT, Apache-2.0 or none (no LICENSE file: all rights reserved)",
+    choices=("MIT", "Apache-2.0", "none"),
+)
 EPHEMERAL_PORT = Caution(
     "port",
     lambda value: str(value).isdigit() and int(value) >= 49152,
@@ -104,6 +109,7 @@ GO_GIN = Template(
         Field("runtime", "scratch or distroless", choices=("scratch", "distroless")),
         Field("go_version", "1.26 or 1.25", choices=("1.26", "1.25")),
         WORKSHOP,
+        LICENSE,
     ),
     cautions=(
         EPHEMERAL_PORT,
@@ -131,6 +137,7 @@ PYTHON_FLASK = Template(
         Field("runtime", "distroless, scratch or slim", choices=("distroless", "scratch", "slim")),
         Field("python_version", "3.13, 3.12 or 3.14", choices=("3.13", "3.12", "3.14")),
         WORKSHOP,
+        LICENSE,
     ),
     requirements=(
         Requirement(

@@ -3,12 +3,17 @@
 Nothing here writes to the image's filesystem, so the container runs with a read-only root.
 """
 
+import json
+import logging
 import math
 import os
 import signal
 import socket
 import struct
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from gunicorn.glogging import Logger
 
 MAX_DEFAULT_WORKERS = 8
 CGROUP = Path("/sys/fs/cgroup")
@@ -77,6 +82,65 @@ worker_tmp_dir = "/dev/shm"
 # and the container engine collects both.
 accesslog = "-"
 errorlog = "-"
+
+# Logs are JSON lines with the Go template's field names (log/slog's JSON handler): time, level, msg, and
+# for each request method, path, status, duration_ms and client_ip, so a log collector reads both services
+# alike. One line per request; health probes that succeed are left out, as the Go service does.
+UNLOGGED_PROBE = ("/healthz", 200)
+SLOG_LEVEL_NAMES = {"WARNING": "WARN"}
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per log record, on one line; a traceback goes into an "error" field."""
+
+    def format(self, record):
+        created = datetime.fromtimestamp(record.created, UTC)
+        entry = {
+            "time": created.isoformat(timespec="microseconds").replace("+00:00", "Z"),
+            "level": SLOG_LEVEL_NAMES.get(record.levelname, record.levelname),
+            "msg": record.getMessage(),
+            **getattr(record, "fields", {}),
+        }
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+class JsonAccessLogger(Logger):
+    """gunicorn's logger, with each request logged as named fields instead of a formatted string."""
+
+    def access(self, resp, req, environ, request_time):
+        code = str(resp.status).split(None, 1)[0]
+        status = int(code) if code.isdigit() else None  # None: the application failed before it set one
+        path = environ.get("PATH_INFO", "")
+        if (path, status) == UNLOGGED_PROBE:
+            return
+        fields = {
+            "method": environ.get("REQUEST_METHOD", ""),
+            "path": path,
+            "status": status,
+            "duration_ms": round(request_time / timedelta(milliseconds=1), 3),
+            "client_ip": environ.get("REMOTE_ADDR", ""),
+        }
+        self.access_log.info("request", extra={"fields": fields})
+
+
+logger_class = JsonAccessLogger
+# gunicorn merges this into its own logging configuration (glogging.CONFIG_DEFAULTS): the same streams as
+# above, each line JSON, each record written once (not again by the root logger, which the application's
+# own logs reach). gunicorn.error has no level here, so that gunicorn's loglevel setting still applies.
+logconfig_dict = {
+    "root": {"level": "INFO", "handlers": ["console"]},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["error_console"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
+    },
+    "formatters": {"json": {"()": JsonLines}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"},
+        "error_console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"},
+    },
+}
 
 # Kubernetes sends SIGKILL 30 s after SIGTERM: finish in-flight requests well before that.
 graceful_timeout = 20

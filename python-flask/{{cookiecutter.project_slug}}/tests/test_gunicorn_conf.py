@@ -1,4 +1,8 @@
+import contextlib
+import json
+import logging
 import os
+import re
 import runpy
 import signal
 import socket
@@ -6,6 +10,8 @@ import struct
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -160,3 +166,67 @@ def test_a_stop_signal_sent_while_a_worker_boots_still_stops_it(tmp_path):
 
     assert master.returncode == 0
     assert seconds < 5
+
+
+# The Go template's log fields (log/slog's JSON handler), which this service's logs share.
+ACCESS_LOG_FIELDS = {"time", "level", "msg", "method", "path", "status", "duration_ms", "client_ip"}
+
+
+def serve_and_stop(tmp_path, *paths):
+    """Run gunicorn with this project's settings, GET each path and stop it: its (stdout, stderr) lines."""
+    command = [sys.executable, "-m", "gunicorn", "-c", str(CONF), "-b", "127.0.0.1:0", "-w", "1", "app:app"]
+    errors = []
+    with subprocess.Popen(
+        command, cwd=CONF.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as master:
+        try:
+            for line in master.stderr:
+                errors.append(line)
+                listening = re.search(r"Listening at: (http://\S+)", json.loads(line)["msg"])
+                if listening:
+                    break
+            for path in paths:
+                with contextlib.suppress(urllib.error.HTTPError):  # an error status is logged like any other
+                    urllib.request.urlopen(listening.group(1) + path, timeout=5).close()
+            os.kill(master.pid, signal.SIGTERM)
+            out, err = master.communicate(timeout=15)
+        finally:
+            master.kill()
+    return out.splitlines(), errors + err.splitlines()
+
+
+def test_each_request_is_one_json_line_with_the_go_services_fields(tmp_path):
+    out, _ = serve_and_stop(tmp_path, "/", "/healthz", "/missing")
+    requests = [json.loads(line) for line in out]
+
+    assert [(entry["method"], entry["path"], entry["status"]) for entry in requests] == [
+        ("GET", "/", 200),
+        ("GET", "/missing", 404),
+    ]
+    for entry in requests:
+        assert set(entry) == ACCESS_LOG_FIELDS
+        assert (entry["level"], entry["msg"], entry["client_ip"]) == ("INFO", "request", "127.0.0.1")
+        assert entry["duration_ms"] >= 0
+
+
+def test_gunicorns_own_messages_are_json_lines_too(tmp_path):
+    _, err = serve_and_stop(tmp_path)
+    entries = [json.loads(line) for line in err if line.strip()]
+
+    assert {"time", "level", "msg"} <= set(entries[0])
+    assert any(entry["msg"].startswith("Booting worker") for entry in entries)
+
+
+def test_a_logged_exception_keeps_its_traceback_in_one_json_line(monkeypatch):
+    formatter = load_conf(monkeypatch)["JsonLines"]()
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        record = logging.LogRecord("app", logging.ERROR, __file__, 1, "failed", None, sys.exc_info())
+
+    line = formatter.format(record)
+
+    assert "\n" not in line
+    entry = json.loads(line)
+    assert (entry["level"], entry["msg"]) == ("ERROR", "failed")
+    assert "ValueError: boom" in entry["error"]
