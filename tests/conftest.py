@@ -5,6 +5,7 @@ would ignore them silently) and checks that nothing was left unrendered. Images 
 set of options and shared by every test that asks for the same set.
 """
 
+import importlib.util
 import json
 import os
 import shutil
@@ -200,3 +201,11 @@ def start():
     yield start_container
     for container in started:
         containers.remove(container)
+
+
+def load_benchmark():
+    """benchmarks/run.py as a module (it is a script, not a package)."""
+    spec = importlib.util.spec_from_file_location("benchmark_run", REPO / "benchmarks" / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

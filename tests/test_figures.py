@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 import pytest
-from conftest import REPO
+from conftest import REPO, load_benchmark
 from minimal_images.rules import TEMPLATES
 
 TOLERANCE = 0.05
@@ -70,6 +70,12 @@ BLOG = Elsewhere(
 )
 BUDGET = Elsewhere(r"SIZE_BUDGET_MB`? \(\d+ MB", "a size budget: scripts/size_budgets.py, checked by test_size_budgets")
 
+# The README's statement of benchmarks/run.py's MAX_STARTUP_RATIOS
+STARTUP_LIMITS = (
+    r"scratch starts slower than\s+(?P<scratch>[\d.]+)x the seed's multi-stage image"
+    r" or distroless slower than\s+(?P<distroless>[\d.]+)x"
+)
+
 # Rules in order: a figure claimed by an earlier rule is not looked at again.
 RULES = {
     "chooser": [
@@ -99,7 +105,6 @@ RULES = {
         BLOG,
         BUDGET,
         Measured(r"The seed's multi-stage image[^|]*\| (?P<n>[\d.]+) MB", "python-flask", seed=PYTHON_SEED),
-        Measured(r"same approach on a Debian 13 Python base \| (?P<n>[\d.]+) MB", "python-flask", seed=PYTHON_SEED),
         Measured(r"\((?P<n>[\d.]+) MB on a [\d.]+ MB base\)", "python-flask", runtime="distroless"),
         Measured(r"scratch runtime \| (?P<n>[\d.]+) MB in all", "python-flask", runtime="scratch"),
         Elsewhere(
@@ -114,6 +119,7 @@ RULES = {
             "the size-budget table: scripts/size_budgets.py, checked by test_size_budgets",
         ),
         Elsewhere(r"of the same size \(\d+ MB\)", "the stand-in base's size (scripts/base_images.py)"),
+        Elsewhere(STARTUP_LIMITS, "the start-up limits make bench enforces (benchmarks/run.py), checked below"),
         Measured(r"hence (?P<n>\d+) MB against", "python-flask", seed="python-single-stage.Dockerfile"),
         Elsewhere(
             r"The official\s+bases differ from their stand-ins.*?python-flask slim about \d+ MB\.",
@@ -201,3 +207,12 @@ def test_every_measured_rule_still_finds_its_quote(texts):
 )
 def test_figures_are_sizes_and_ratios(text, figures):
     assert [match.group(0) for match in FIGURE.finditer(text)] == figures
+
+
+def test_the_readme_states_the_start_up_limits_the_benchmark_enforces():
+    bench = load_benchmark()
+    quoted = re.search(STARTUP_LIMITS, (REPO / "README.md").read_text(encoding="utf-8"))
+    assert quoted, "the README no longer states the start-up limits"
+    assert {runtime: float(quoted.group(runtime)) for runtime in ("scratch", "distroless")} == {
+        runtime: limit for (_, runtime), limit in bench.MAX_STARTUP_RATIOS.items()
+    }

@@ -1,7 +1,6 @@
 """The load generator (scripts/load.py) and the benchmark columns built on it, against a local stdlib server."""
 
 import contextlib
-import importlib.util
 import math
 import threading
 import time
@@ -9,16 +8,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import load
 import pytest
-from conftest import REPO
+from conftest import load_benchmark
 
 QUICK_REQUESTS = 200
-
-
-def load_benchmark():
-    spec = importlib.util.spec_from_file_location("benchmark_run", REPO / "benchmarks" / "run.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 bench = load_benchmark()
