@@ -60,6 +60,14 @@ def bake_once(cookies_session):
     return baker(cookies_session)
 
 
+@pytest.fixture(scope="session")
+def default_python_project(bake_once):
+    """The python-flask project generated with every default answer."""
+    result = bake_once("python-flask")
+    assert result.exit_code == 0, result.exception
+    return result.project_path
+
+
 class CookiecutterCLI:
     """The real `cookiecutter` command line, with a config (replays, clones) and a $TMPDIR of its own."""
 

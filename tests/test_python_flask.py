@@ -15,21 +15,14 @@ SEED_MULTI_STAGE = REPO / "benchmarks" / "seed" / "python-multi-stage.Dockerfile
 MAX_RATIO_TO_SEED = 0.6
 
 
-@pytest.fixture(scope="module")
-def default_project(bake_once):
-    result = bake_once("python-flask")
-    assert result.exit_code == 0, result.exception
-    return result.project_path
-
-
-def test_generated_project_passes_its_own_tests_and_ruff_through_make_test(default_project):
-    done = subprocess.run(["make", "test"], cwd=default_project, capture_output=True, text=True, timeout=600)
+def test_generated_project_passes_its_own_tests_and_ruff_through_make_test(default_python_project):
+    done = subprocess.run(["make", "test"], cwd=default_python_project, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     assert re.search(r"\d+ passed", done.stdout)
 
 
-def test_runtime_requirements_are_pinned_with_hashes(default_project):
-    lock = (default_project / "requirements.txt").read_text()
+def test_runtime_requirements_are_pinned_with_hashes(default_python_project):
+    lock = (default_python_project / "requirements.txt").read_text()
     requirements = re.findall(r"^([A-Za-z0-9_.-]+)==\S+", lock, flags=re.MULTILINE)
     assert {"flask", "gunicorn"} <= {name.lower() for name in requirements}
     for block in re.split(r"\n(?=[A-Za-z])", lock.split("\n", 1)[1] if lock.startswith("#") else lock):
@@ -37,9 +30,9 @@ def test_runtime_requirements_are_pinned_with_hashes(default_project):
             assert "--hash=sha256:" in block, block
 
 
-def test_development_requirements_are_kept_apart_from_the_runtime_ones(default_project):
-    runtime = (default_project / "requirements.txt").read_text().lower()
-    development = (default_project / "requirements-dev.txt").read_text().lower()
+def test_development_requirements_are_kept_apart_from_the_runtime_ones(default_python_project):
+    runtime = (default_python_project / "requirements.txt").read_text().lower()
+    development = (default_python_project / "requirements-dev.txt").read_text().lower()
     assert "pytest==" not in runtime
     assert "pytest==" in development
 

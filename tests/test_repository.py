@@ -72,26 +72,19 @@ def test_the_newest_changelog_version_is_version():
     assert newest.group(1) == (REPO / "VERSION").read_text(encoding="utf-8").strip()
 
 
-@pytest.fixture(scope="module")
-def python_project(bake_once):
-    result = bake_once("python-flask")
-    assert result.exit_code == 0, result.exception
-    return result.project_path
-
-
 def lowest(versions):
     return min(versions, key=lambda version: tuple(map(int, version.split("."))))
 
 
-def test_make_lock_resolves_for_the_lowest_python_the_template_offers(python_project):
-    commands = dry_run(python_project, "lock", "UV=uv")
+def test_make_lock_resolves_for_the_lowest_python_the_template_offers(default_python_project):
+    commands = dry_run(default_python_project, "lock", "UV=uv")
     targets = [words[words.index("--python-version") + 1] for words in commands if "--python-version" in words]
     assert len(targets) == 2, commands  # requirements.txt and requirements-dev.txt
     assert set(targets) == {lowest(choices("python-flask", "python_version"))}
 
 
-def test_ruff_targets_the_lowest_python_the_template_offers(python_project):
-    settings = tomllib.loads((python_project / "pyproject.toml").read_text(encoding="utf-8"))
+def test_ruff_targets_the_lowest_python_the_template_offers(default_python_project):
+    settings = tomllib.loads((default_python_project / "pyproject.toml").read_text(encoding="utf-8"))
     expected = "py" + lowest(choices("python-flask", "python_version")).replace(".", "")
     assert settings["tool"]["ruff"]["target-version"] == expected
 
