@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from slugify import slugify
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "scripts"), str(REPO / "hooks")]
@@ -53,6 +54,14 @@ def baker(cookies):
 def bake(cookies):
     """bake(template, **options) -> pytest-cookies result, checked for unknown options and leftovers."""
     return baker(cookies)
+
+
+# Each template's default project name and the folder (slug) it gives, from the templates' own cookiecutter.json
+DEFAULT_NAMES = {
+    template: json.loads((REPO / template / "cookiecutter.json").read_text(encoding="utf-8"))["project_name"]
+    for template in ("go-gin", "python-flask")
+}
+DEFAULT_SLUGS = {template: slugify(name) for template, name in DEFAULT_NAMES.items()}
 
 
 @pytest.fixture(scope="session")

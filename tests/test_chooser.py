@@ -6,7 +6,7 @@ import shutil
 import subprocess
 
 import pytest
-from conftest import REPO
+from conftest import DEFAULT_SLUGS, REPO
 from minimal_images.post_gen import load_answers
 
 TEMPLATE_MARKERS = {"go-gin": "main.go", "python-flask": "app.py"}
@@ -16,7 +16,7 @@ TEMPLATE_MARKERS = {"go-gin": "main.go", "python-flask": "app.py"}
 def test_directory_option_generates_the_named_template_without_questions(cookiecutter_cli, tmp_path, template):
     done = cookiecutter_cli(REPO, "--no-input", "--directory", template)
     assert done.returncode == 0, done.stderr
-    slug = {"go-gin": "hello-gin", "python-flask": "hello-flask"}[template]
+    slug = DEFAULT_SLUGS[template]
     assert (tmp_path / slug / TEMPLATE_MARKERS[template]).is_file()
     assert load_answers(tmp_path / slug)["project_slug"] == slug
 
@@ -24,15 +24,15 @@ def test_directory_option_generates_the_named_template_without_questions(cookiec
 def test_no_input_without_directory_takes_the_first_template(cookiecutter_cli, tmp_path):
     done = cookiecutter_cli(REPO, "--no-input")
     assert done.returncode == 0, done.stderr
-    assert (tmp_path / "hello-gin" / "main.go").is_file()
+    assert (tmp_path / DEFAULT_SLUGS["go-gin"] / "main.go").is_file()
 
 
 def test_menu_answered_with_the_second_choice_generates_python_flask(cookiecutter_cli, tmp_path):
     done = cookiecutter_cli(REPO, stdin="2\n" + "\n" * 10)
     assert done.returncode == 0, done.stderr
     assert "Python + Flask on gunicorn" in done.stdout
-    assert (tmp_path / "hello-flask" / "app.py").is_file()
-    assert not (tmp_path / "hello-gin").exists()
+    assert (tmp_path / DEFAULT_SLUGS["python-flask"] / "app.py").is_file()
+    assert not (tmp_path / DEFAULT_SLUGS["go-gin"]).exists()
 
 
 def test_relative_template_path_and_other_output_folder_find_the_shared_hooks(cookiecutter_cli, tmp_path):
@@ -43,14 +43,14 @@ def test_relative_template_path_and_other_output_folder_find_the_shared_hooks(co
         relative_repo, "--no-input", "--directory", "python-flask", "-o", tmp_path / "out", "port=9000", cwd=work
     )
     assert done.returncode == 0, done.stderr
-    assert load_answers(tmp_path / "out" / "hello-flask")["port"] == "9000"
+    assert load_answers(tmp_path / "out" / DEFAULT_SLUGS["python-flask"])["port"] == "9000"
 
 
 def test_template_folder_given_directly_by_absolute_path_runs_its_hooks(cookiecutter_cli, tmp_path):
     done = cookiecutter_cli(REPO / "go-gin", "--no-input", "port=80")
     assert done.returncode != 0
     assert "port:" in done.stderr
-    assert not (tmp_path / "hello-gin").exists()
+    assert not (tmp_path / DEFAULT_SLUGS["go-gin"]).exists()
 
 
 def test_template_cloned_from_git_finds_the_shared_hooks(cookiecutter_cli, tmp_path):
@@ -70,7 +70,7 @@ def test_template_cloned_from_git_finds_the_shared_hooks(cookiecutter_cli, tmp_p
     done = cookiecutter_cli(f"git+file://{clone_source}", "--no-input", "--directory", "go-gin", "-o", tmp_path / "out")
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "clones" / "minimal-images" / "go-gin").is_dir()
-    assert (tmp_path / "out" / "hello-gin" / "main.go").is_file()
+    assert (tmp_path / "out" / DEFAULT_SLUGS["go-gin"] / "main.go").is_file()
 
 
 @pytest.mark.parametrize("template", ["go-gin", "python-flask"])
@@ -100,7 +100,7 @@ def differences(comparison):
 def test_next_steps_are_printed_after_generation(cookiecutter_cli):
     done = cookiecutter_cli(REPO, "--no-input", "--directory", "python-flask")
     assert done.returncode == 0, done.stderr
-    assert "cd hello-flask" in done.stdout
+    assert f"cd {DEFAULT_SLUGS['python-flask']}" in done.stdout
     assert "make test" in done.stdout
     assert "make image" in done.stdout
 
@@ -115,4 +115,4 @@ def test_make_new_asks_for_the_template_and_writes_beside_the_clone(tmp_path):
         timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert (tmp_path / "hello-flask" / "app.py").is_file()
+    assert (tmp_path / DEFAULT_SLUGS["python-flask"] / "app.py").is_file()

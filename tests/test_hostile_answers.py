@@ -9,7 +9,7 @@ import signal
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import DEFAULT_SLUGS, REPO
 from minimal_images import guard, post_gen
 from minimal_images.post_gen import load_answers
 from minimal_images.validate import SHOWN_CHARACTERS
@@ -37,7 +37,7 @@ def test_bad_port_typed_at_the_prompt_is_refused_at_once_and_asked_again(cookiec
         'error: port: "80" is out of range; accepted: an integer from 1024 to 65535 '
         "(the container runs as a non-root user, which cannot bind lower ports)"
     ]
-    assert load_answers(tmp_path / "hello-gin")["port"] == "8081"
+    assert load_answers(tmp_path / DEFAULT_SLUGS["go-gin"])["port"] == "8081"
 
 
 def test_menu_offers_only_the_python_versions_that_go_with_the_runtime(cookiecutter_cli, tmp_path):
@@ -47,7 +47,7 @@ def test_menu_offers_only_the_python_versions_that_go_with_the_runtime(cookiecut
     done = cookiecutter_cli(REPO, stdin="\n".join(answers) + "\n")
     # Choice 2 does not exist in a one-item menu; cookiecutter asks again and takes 1.
     assert done.returncode == 0, done.stderr
-    saved = load_answers(tmp_path / "hello-flask")
+    saved = load_answers(tmp_path / DEFAULT_SLUGS["python-flask"])
     assert (saved["runtime"], saved["python_version"]) == ("scratch", "3.13")
 
 
@@ -134,7 +134,7 @@ def test_interrupted_generation_leaves_no_partial_project(cookiecutter_cli, tmp_
 @pytest.fixture
 def existing_project(tmp_path):
     """A folder the user already has, with a Dockerfile.naive of their own and notes that quote Jinja."""
-    folder = tmp_path / "hello-gin"
+    folder = tmp_path / DEFAULT_SLUGS["go-gin"]
     folder.mkdir()
     (folder / "Dockerfile.naive").write_text("FROM my-own-base\n")
     (folder / "NOTES.md").write_text("Our template uses {{ cookiecutter.project_name }} in titles.\n")
@@ -189,7 +189,7 @@ def test_unchosen_files_are_never_written(bake):
 def test_replay_file_with_a_string_for_a_boolean_is_refused(cookiecutter_cli, tmp_path, value):
     made = cookiecutter_cli(REPO, "--no-input", "--directory", "go-gin", "-o", tmp_path / "first")
     assert made.returncode == 0, made.stderr
-    replay = json.loads((tmp_path / "first" / "hello-gin" / ".cookiecutter.json").read_text())
+    replay = json.loads((tmp_path / "first" / DEFAULT_SLUGS["go-gin"] / ".cookiecutter.json").read_text())
     replay["cookiecutter"]["workshop"] = value
     replay_file = tmp_path / "replay.json"
     replay_file.write_text(json.dumps(replay))
@@ -207,7 +207,7 @@ def test_boolean_words_in_a_config_file_are_read_the_same_by_jinja_and_the_hooks
     config.write_text(config.read_text() + f'default_context:\n  workshop: "{text}"\n')
     done = cookiecutter_cli(REPO, "--no-input", "--directory", "go-gin")
     assert done.returncode == 0, done.stderr
-    project = cookiecutter_cli.root / "hello-gin"
+    project = cookiecutter_cli.root / DEFAULT_SLUGS["go-gin"]
     assert load_answers(project)["workshop"] is wanted
     assert (project / "Dockerfile.naive").exists() is wanted
 

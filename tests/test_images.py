@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import containers
 import pytest
+from conftest import DEFAULT_NAMES
 
 pytestmark = pytest.mark.image
 
@@ -121,9 +122,6 @@ def test_one_request_gives_one_json_access_log_line_and_every_line_is_json(image
     assert set(entry) == ACCESS_LOG_FIELDS
     assert (entry["method"], entry["path"], entry["status"], entry["level"]) == ("GET", case.path, status, "INFO")
     assert type(entry["duration_ms"]) in (int, float) and entry["duration_ms"] >= 0  # slog writes 2.0 as 2
-
-
-DEFAULT_NAMES = {"go-gin": "Hello Gin", "python-flask": "Hello Flask"}
 
 
 def test_image_carries_oci_labels(image, case):

@@ -1,7 +1,7 @@
 """The rule tables themselves: they agree with the templates and say what Go and DNS say."""
 
 import pytest
-from conftest import template_options
+from conftest import DEFAULT_SLUGS, template_options
 from minimal_images import validate
 from minimal_images.rules import TEMPLATES
 
@@ -83,8 +83,8 @@ def test_requirement_refuses_a_python_the_runtime_cannot_run():
 @pytest.mark.parametrize("template", sorted(TEMPLATES))
 def test_the_defaults_pass_every_rule(template):
     defaults = {
-        "go-gin": {"project_slug": "hello-gin", "module_path": "example.com/hello-gin"},
-        "python-flask": {"project_slug": "hello-flask"},
+        "go-gin": {"project_slug": DEFAULT_SLUGS["go-gin"], "module_path": f"example.com/{DEFAULT_SLUGS['go-gin']}"},
+        "python-flask": {"project_slug": DEFAULT_SLUGS["python-flask"]},
     }[template]
     answers = {k: (v[0] if isinstance(v, list) else v) for k, v in template_options(template).items()}
     answers.update(defaults)

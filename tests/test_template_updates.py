@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import DEFAULT_SLUGS, REPO
 from minimal_images.post_gen import load_answers
 
 CRUFT = Path(sys.executable).with_name("cruft")
@@ -89,7 +89,7 @@ def test_cruft_update_brings_template_changes_and_keeps_the_users_edit(cruft, te
     out.mkdir()
     made = cruft("create", template_repo.path, "--directory", "go-gin", "-y", cwd=out)
     assert made.returncode == 0, made.stderr
-    project = out / "hello-gin"
+    project = out / DEFAULT_SLUGS["go-gin"]
     committed_project(project)
     # The user rewrites the README's title line and commits it.
     (project / "README.md").write_text(
@@ -124,7 +124,7 @@ def test_cruft_update_to_an_older_template_version_is_refused(cruft, template_re
     out = tmp_path / "out"
     out.mkdir()
     assert cruft("create", template_repo.path, "--directory", "go-gin", "-y", cwd=out).returncode == 0
-    project = out / "hello-gin"
+    project = out / DEFAULT_SLUGS["go-gin"]
     committed_project(project)
     done = cruft("update", "-y", "--checkout", "v1", cwd=project)
     assert done.returncode != 0
@@ -152,8 +152,8 @@ def plain_project(cookiecutter_cli, template_repo, tmp_path):
     """A project made with plain cookiecutter from the template repository, committed."""
     done = cookiecutter_cli(template_repo.path, "--no-input", "--directory", "go-gin", "port=9191", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    committed_project(tmp_path / "hello-gin")
-    return tmp_path / "hello-gin"
+    committed_project(tmp_path / DEFAULT_SLUGS["go-gin"])
+    return tmp_path / DEFAULT_SLUGS["go-gin"]
 
 
 def saved_answers_as_extra_context(project):
