@@ -1,7 +1,7 @@
 """A figure is measured once, by the benchmark, and quoted from there.
 
 Sizes and ratios are read where a reader meets them: the chooser's descriptions (cookiecutter.json), every
-generated project's README and the go-gin Dockerfile's comments (rendered for each runtime), and the repository's
+generated project's README and Dockerfile comments (rendered for each runtime), and the repository's
 README. Each figure found there must be claimed by one rule below: either a quote of a measurement, which must be
 within 5% of benchmarks/results.json (read at test time, so a new benchmark run shows which quotes it made stale),
 or a figure from another source, named with the reason. A figure that no rule claims fails the test too: a new
@@ -141,7 +141,7 @@ def texts(bake_once):
         for runtime in runtimes:
             result = bake_once(template, runtime=runtime, workshop="yes")
             assert result.exit_code == 0, result.exception
-            files = ["README.md"] + (["Dockerfile"] if template == "go-gin" else [])
+            files = ["README.md", "Dockerfile"]
             for name in files:
                 text = (result.project_path / name).read_text(encoding="utf-8")
                 found.append((template, runtime, f"{template} {runtime}: {name}", text))
