@@ -20,6 +20,9 @@ def git(*args, cwd):
     return subprocess.run(["git", *GIT_IDENTITY, *args], cwd=cwd, capture_output=True, text=True, check=True)
 
 
+V1, V2 = "1.1.0", "1.2.0"
+
+
 class TemplateRepo:
     """A git repository made from this checkout's files, to which a test can commit template changes."""
 
@@ -32,6 +35,7 @@ class TemplateRepo:
                 (path / relative).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(source, path / relative)
         git("init", "-q", cwd=path)
+        self.set_version(V1)  # whatever this checkout's VERSION says, the tests' versions are these two
         self.commit("template v1", "v1")
 
     def commit(self, message, tag):
@@ -103,7 +107,7 @@ def test_cruft_update_brings_template_changes_and_keeps_the_users_edit(cruft, te
     template_repo.edit(
         f"{TEMPLATE_FOLDER}/main.go", lambda text: text.replace("\npackage main\n", "\n// v2\npackage main\n", 1)
     )
-    template_repo.set_version("1.2.0")
+    template_repo.set_version(V2)
     template_repo.commit("template v2", "v2")
 
     assert cruft("check", cwd=project).returncode != 0
@@ -114,12 +118,12 @@ def test_cruft_update_brings_template_changes_and_keeps_the_users_edit(cruft, te
     assert "# Hello Gin, as our team calls it" in readme  # the user's edit survives
     assert "<<<<<<<" in readme and "# Hello Gin (v2)" in readme  # the conflict is shown, not dropped
     assert "README.md" in git("diff", "--name-only", "--diff-filter=U", cwd=project).stdout
-    assert load_answers(project)["_template_version"] == "1.2.0"
+    assert load_answers(project)["_template_version"] == V2
     assert cruft("check", cwd=project).returncode == 0
 
 
 def test_cruft_update_to_an_older_template_version_is_refused(cruft, template_repo, tmp_path):
-    template_repo.set_version("1.2.0")
+    template_repo.set_version(V2)
     template_repo.commit("template v2", "v2")
     out = tmp_path / "out"
     out.mkdir()
@@ -128,7 +132,7 @@ def test_cruft_update_to_an_older_template_version_is_refused(cruft, template_re
     committed_project(project)
     done = cruft("update", "-y", "--checkout", "v1", cwd=project)
     assert done.returncode != 0
-    assert "go back from version 1.2.0 to 1.1.0" in done.stderr
+    assert f"go back from version {V2} to {V1}" in done.stderr
     assert git("status", "--porcelain", cwd=project).stdout == ""
 
 
