@@ -19,7 +19,6 @@ import datetime
 import json
 import os
 import platform
-import posixpath
 import re
 import shutil
 import statistics
@@ -251,9 +250,7 @@ def serve(image, port, route, run_args=()):
 
 def app_import_seconds(image):
     """Median seconds the image's Python takes to `import app` in a fresh container (none shares a cache)."""
-    entrypoint = containers.inspect(image)["Config"]["Entrypoint"][0]
-    folder = posixpath.dirname(entrypoint)  # our venv's bin/, or nothing for the seed's `gunicorn` on PATH
-    python = posixpath.join(folder, "python") if folder else "python3"
+    python = containers.entrypoint_python(image)
     seconds = [
         float(containers.docker("run", "--rm", "--entrypoint", python, image, "-c", IMPORT_PROBE).stdout)
         for _ in range(IMPORTS)

@@ -7,6 +7,7 @@ polling with a deadline, never a fixed sleep.
 
 import json
 import os
+import posixpath
 import re
 import subprocess
 import time
@@ -159,6 +160,13 @@ def stop(container, grace_seconds=10):
     docker("stop", "-t", str(grace_seconds), container)
     seconds = time.monotonic() - started
     return seconds, int(docker("inspect", "-f", "{{.State.ExitCode}}", container).stdout)
+
+
+def entrypoint_python(image):
+    """The Python that runs the image's entrypoint: the one in the same bin/ folder (our venv's), or python3 on PATH
+    when the entrypoint is a bare name (the seed's `gunicorn`)."""
+    folder = posixpath.dirname(inspect(image)["Config"]["Entrypoint"][0])
+    return posixpath.join(folder, "python") if folder else "python3"
 
 
 def memory_bytes(container):

@@ -1,6 +1,5 @@
 """The python-flask template: a clean, tested Flask project in images far below the seed's 84.5 MB."""
 
-import posixpath
 import re
 import shutil
 import subprocess
@@ -68,7 +67,7 @@ def test_image_is_at_most_0_6x_the_seed_multi_stage_image(images, runtime):
 @pytest.mark.parametrize("runtime", ["distroless", "scratch"])
 def test_shipped_virtual_environment_has_no_pip_setuptools_or_wheel(images, runtime):
     image = images.get("python-flask", runtime=runtime).tag
-    python = posixpath.join(posixpath.dirname(containers.inspect(image)["Config"]["Entrypoint"][0]), "python")
+    python = containers.entrypoint_python(image)
     probe = "import importlib.util as u; print([m for m in ('pip', 'setuptools', 'wheel', 'flask') if u.find_spec(m)])"
     done = containers.docker("run", "--rm", "--entrypoint", python, image, "-c", probe)
     assert done.stdout.strip() == "['flask']"
@@ -103,7 +102,7 @@ COMPILE_REPORTER = (
 
 def run_python(image, code):
     """Run the image's venv Python on `code`, the way its entrypoint runs gunicorn."""
-    python = posixpath.join(posixpath.dirname(containers.inspect(image)["Config"]["Entrypoint"][0]), "python")
+    python = containers.entrypoint_python(image)
     return containers.docker("run", "--rm", "--read-only", "--entrypoint", python, image, "-c", code, check=False)
 
 
@@ -111,7 +110,7 @@ def run_python(image, code):
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_serving_compiles_nothing_but_the_services_own_files(images, runtime, start):
     image = images.get("python-flask", runtime=runtime).tag
-    python = posixpath.join(posixpath.dirname(containers.inspect(image)["Config"]["Entrypoint"][0]), "python")
+    python = containers.entrypoint_python(image)
     container, port = start(image, "8000", "--read-only", "--entrypoint", python, command=("-c", COMPILE_REPORTER))
     for route in ("/", "/healthz", "/"):
         assert containers.wait_for_http(f"http://127.0.0.1:{port}{route}")[0] == 200
