@@ -38,7 +38,7 @@ def cpu_limit(cgroup=CGROUP):
         return None
 
 
-def default_workers():
+def default_workers(cgroup=CGROUP):
     """One worker process per CPU the container may use, at most 8.
 
     The CPUs are the container's CPU limit where it has one (a Kubernetes pod with limits.cpu: 1 gets one
@@ -46,7 +46,7 @@ def default_workers():
     up to THREADS requests at once, so more processes than CPUs would add memory and start-up, not capacity.
     """
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return min(cpu_limit() or cpus, cpus, MAX_DEFAULT_WORKERS)
+    return min(cpu_limit(cgroup) or cpus, cpus, MAX_DEFAULT_WORKERS)
 
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '{{ cookiecutter.port }}')}"

@@ -77,15 +77,21 @@ def test_cpu_limit_is_read_from_the_cgroup(monkeypatch, tmp_path, make_cgroup, l
 
 
 @pytest.mark.parametrize(
-    ("cpus", "limit", "workers"),
-    [(1, None, 1), (2, None, 2), (16, 2, 2), (2, 4, 2), (64, None, 8), (64, 12, 8)],
+    ("cpus", "cpu_max", "workers"),
+    [
+        (1, "max 100000", 1),
+        (2, "max 100000", 2),
+        (16, "200000 100000", 2),
+        (2, "400000 100000", 2),
+        (64, "max 100000", 8),
+        (64, "1200000 100000", 8),
+    ],
 )
-def test_default_workers_are_one_per_usable_cpu_capped(monkeypatch, cpus, limit, workers):
+def test_default_workers_are_one_per_usable_cpu_capped(monkeypatch, tmp_path, cpus, cpu_max, workers):
     conf = load_conf(monkeypatch)
     monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(cpus)), raising=False)
-    conf["default_workers"].__globals__["cpu_limit"] = lambda: limit
 
-    assert conf["default_workers"]() == workers
+    assert conf["default_workers"](cgroup_v2(tmp_path, cpu_max)) == workers
 
 
 def test_nothing_is_written_to_the_image_filesystem(monkeypatch):
