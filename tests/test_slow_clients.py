@@ -122,22 +122,25 @@ def test_announced_20_mb_body_gets_413_within_2_s_unsent_and_the_service_still_a
     assert timed_answer(port, normal_request(case))[0] == 200
 
 
-@pytest.mark.parametrize("case", DEFAULT_CASES, ids=str)
-def test_client_silent_in_the_middle_of_a_header_is_dropped_after_the_read_timeout(images, start, case):
-    image = images.get(case.template, **case.options).tag
-    _, port = start(image, case.port, "-e", f"{READ_TIMEOUT_VARIABLE[case.template]}={SHORT_LIMIT_SECONDS}")
+@contextlib.contextmanager
+def connected(images, start, case, variable, value):
+    """A connection to a fresh container of the case's image, started with one setting changed and answering."""
+    _, port = start(images.get(case.template, **case.options).tag, case.port, "-e", f"{variable}={value}")
     containers.wait_for_http(f"http://127.0.0.1:{port}/healthz")
     with socket.create_connection((load.LOOPBACK, port), timeout=5) as client:
+        yield client
+
+
+@pytest.mark.parametrize("case", DEFAULT_CASES, ids=str)
+def test_client_silent_in_the_middle_of_a_header_is_dropped_after_the_read_timeout(images, start, case):
+    with connected(images, start, case, READ_TIMEOUT_VARIABLE[case.template], SHORT_LIMIT_SECONDS) as client:
         client.sendall(HALF_A_HEADER)
         assert seconds_until_closed(client, at_most=10) < SHORT_LIMIT_SHOWS_WITHIN_SECONDS
 
 
 @pytest.mark.parametrize("case", DEFAULT_CASES, ids=str)
 def test_idle_kept_alive_connection_is_closed_after_the_idle_timeout(images, start, case):
-    image = images.get(case.template, **case.options).tag
-    _, port = start(image, case.port, "-e", f"IDLE_TIMEOUT={SHORT_LIMIT_SECONDS}")
-    containers.wait_for_http(f"http://127.0.0.1:{port}/healthz")
-    with socket.create_connection((load.LOOPBACK, port), timeout=5) as client:
+    with connected(images, start, case, "IDLE_TIMEOUT", SHORT_LIMIT_SECONDS) as client:
         client.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         response = http.client.HTTPResponse(client)
         response.begin()
