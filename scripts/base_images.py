@@ -130,6 +130,18 @@ BASES = {
 }
 
 
+# The lesson's other bases (a workshop project's Makefile variables, beside BUILDER_IMAGE and RUNTIME_IMAGE)
+LESSON_BASES = {
+    "go-gin": {"SLIM_IMAGE": "debian:trixie"},
+    # python:3.13 (with compilers and pip), python:3.13-slim, distroless python3
+    "python-flask": {
+        "PYTHON_IMAGE": "python-build:3.13",
+        "SLIM_IMAGE": "python-builder:3.13",
+        "DISTROLESS_IMAGE": "python3-debian13:nonroot",
+    },
+}
+
+
 def docker_command():
     return os.environ.get("DOCKER", "docker")
 
@@ -168,6 +180,15 @@ def build_args(template, runtime, **versions):
         return {}
     require_stand_in_versions(versions)
     return {"BUILDER_IMAGE": ensure_unless_scratch(builder), "RUNTIME_IMAGE": ensure_unless_scratch(runtime_image)}
+
+
+def lesson_variables(template, answers):
+    """The `make lesson` / `make kit` variables naming every base of a workshop project ({} for official images)."""
+    variables = dict(build_args_for_answers(template, answers))
+    if mode() == "official":
+        return variables
+    variables.update({name: ensure(base) for name, base in LESSON_BASES[template].items()})
+    return variables
 
 
 def podman_build_args(docker_build_args):

@@ -133,9 +133,10 @@ def test_interrupted_generation_leaves_no_partial_project(cookiecutter_cli, tmp_
 
 @pytest.fixture
 def existing_project(tmp_path):
-    """A folder the user already has, with a Dockerfile.naive of their own and notes that quote Jinja."""
+    """A folder the user already has: a Dockerfile.naive of their own, notes that quote Jinja, an empty lesson/."""
     folder = tmp_path / DEFAULT_SLUGS["go-gin"]
     folder.mkdir()
+    (folder / "lesson").mkdir()  # the folder workshop mode writes; without it, an empty one is removed
     (folder / "Dockerfile.naive").write_text("FROM my-own-base\n")
     (folder / "NOTES.md").write_text("Our template uses {{ cookiecutter.project_name }} in titles.\n")
     return folder
@@ -147,6 +148,7 @@ def test_generating_into_an_existing_folder_keeps_the_users_own_files(cookiecutt
     assert done.returncode == 0, done.stderr
     assert (existing_project / "Dockerfile.naive").read_text() == "FROM my-own-base\n"
     assert "{{ cookiecutter.project_name }}" in (existing_project / "NOTES.md").read_text()
+    assert (existing_project / "lesson").is_dir()
     assert (existing_project / "main.go").is_file()
 
 
@@ -178,7 +180,7 @@ def test_unchosen_files_are_never_written(bake):
     result = bake("python-flask", runtime="distroless")
     assert result.exit_code == 0, result.exception
     written = {path.name for path in result.project_path.iterdir()}
-    assert {"Dockerfile.naive", "scratch-rootfs.sh"}.isdisjoint(written)
+    assert {"Dockerfile.naive", "scratch-rootfs.sh", "lesson", "WORKSHOP.md"}.isdisjoint(written)
     assert "Dockerfile" in written
 
 

@@ -99,10 +99,11 @@ def test_the_family_targets_are_in_both_projects(projects, target):
         assert target in help_targets(project)
 
 
-def test_workshop_mode_adds_compare_to_both_and_only_then(projects):
+@pytest.mark.parametrize("target", ["lesson", "kit", "load-kit"])
+def test_workshop_mode_adds_the_lesson_targets_to_both_and_only_then(projects, target):
     workshop = all((project / "Dockerfile.naive").exists() for project in projects.values())
     for project in projects.values():
-        assert ("compare" in help_targets(project)) == workshop
+        assert (target in help_targets(project)) == workshop
 
 
 @pytest.mark.parametrize(("target", "prerequisite"), [("run", "image"), ("test", "lint")])

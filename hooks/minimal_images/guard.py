@@ -118,7 +118,7 @@ class Run:
 
 
 def _list_preexisting_files(project_dir):
-    """List every file already in an existing project folder (generating with -f or -s) for the post-gen hook.
+    """List the files and folders already in an existing project folder (-f or -s), for the post-gen hook.
 
     The list goes to a temporary file, removed when this process exits, whose path PREEXISTING_ENV names.
     """
@@ -127,8 +127,12 @@ def _list_preexisting_files(project_dir):
         return
     found = {}
     for path in project_dir.rglob("*"):
-        if path.is_file() and not path.is_symlink():
+        if path.is_symlink():
+            continue
+        if path.is_file():
             found[path.relative_to(project_dir).as_posix()] = file_signature(path)
+        elif path.is_dir():
+            found[path.relative_to(project_dir).as_posix()] = None
     handle, listing = tempfile.mkstemp(prefix="minimal-images-preexisting-", suffix=".json")
     with os.fdopen(handle, "w", encoding="utf-8") as stream:
         json.dump(found, stream)

@@ -1,7 +1,9 @@
 """Post-generation: check what this run wrote, save the answers, print the next steps.
 
 The files of options not chosen are never written: their names render empty (cookiecutter skips such a file),
-so nothing needs removing here, and a user's own file of that name in an existing folder is left alone.
+and a user's own file of that name in an existing folder is left alone. A folder cannot be skipped that way
+(cookiecutter creates it before its files), so a folder whose every file was skipped is removed here, empty,
+unless it was there before this run.
 """
 
 import json
@@ -22,6 +24,8 @@ ANSWERS_FILE = ".cookiecutter.json"
 # held before this run (-f, -s). A file, not the variable's value: a folder with a virtualenv lists thousands of
 # files, more than one environment variable may hold (the hooks would fail with "Argument list too long").
 PREEXISTING_ENV = "MINIMAL_IMAGES_PREEXISTING"
+# Folders that hold only files some answers leave out (the workshop's lesson)
+OPTIONAL_FOLDERS = ("lesson",)
 
 
 def main(template_dir, answers_json):
@@ -29,7 +33,9 @@ def main(template_dir, answers_json):
     answers = json.loads(answers_json)
     project = Path.cwd()
     save_answers({**answers, **template_provenance(Path(template_dir))}, project / ANSWERS_FILE)
-    leftovers = unrendered_files(project, preexisting_files())
+    preexisting = preexisting_files()
+    remove_empty_optional_folders(project, preexisting)
+    leftovers = unrendered_files(project, preexisting)
     if leftovers:
         for path in leftovers:
             print(f"error: {path} still holds template syntax after rendering", file=sys.stderr)
@@ -75,11 +81,19 @@ def file_signature(path):
 
 
 def preexisting_files():
-    """The files the project folder held before this run (relative path -> signature), as guard.py listed them."""
+    """What the project folder held before this run, as guard.py listed it: relative path -> a file's signature,
+    or None for a folder."""
     listing = os.environ.get(PREEXISTING_ENV)
     if not listing:
         return {}
     return json.loads(Path(listing).read_text(encoding="utf-8"))
+
+
+def remove_empty_optional_folders(project, preexisting):
+    for name in OPTIONAL_FOLDERS:
+        folder = project / name
+        if name not in preexisting and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
 
 
 def unrendered_files(project, preexisting=None):
