@@ -59,11 +59,15 @@ ladder() {
 {%- else %}
 ladder() { required_steps; }
 {%- endif %}
-steps="$(ladder | wc -l | tr -d ' ')"
+last_step={% if go %}"$upx_step"{% else %}"$(ladder | wc -l | tr -d ' ')"{% endif %}
+refuse_step() {
+    echo "lesson: STEP is '$STEP'; accepted: a step number from 1 to $last_step{% if go %} ($last_step is upx){% endif %}" >&2
+    exit 2
+}
 case "$STEP" in
     '') ;;
-    *[!0-9]* | 0) echo "lesson: STEP is '$STEP'; accepted: a step number from 1 to $steps" >&2; exit 2 ;;
-    *) if [ "$STEP" -gt "$steps" ]; then echo "lesson: STEP is '$STEP'; accepted: 1 to $steps" >&2; exit 2; fi ;;
+    *[!0-9]* | 0*) refuse_step ;;
+    *) if [ "$STEP" -gt "$last_step" ]; then refuse_step; fi ;;
 esac
 
 tag_of() { # STEP FILE

@@ -128,6 +128,20 @@ def test_the_kit_holds_exactly_the_bases_the_dockerfiles_start_from(bake, templa
 
 
 @pytest.mark.parametrize("template", TEMPLATES)
+@pytest.mark.parametrize("step", ["abc", "0", "99", "-1"])
+def test_make_lesson_refuses_a_step_that_is_not_in_the_ladder_in_one_line(bake, template, step):
+    project = bake(template, workshop="yes").project_path
+    steps = len(ladder(template, load_answers(project)["runtime"])) + (1 if template == "go-gin" else 0)
+    code = {path: path.read_bytes() for path in project.rglob("*") if path.is_file()}
+    done = make(project, "lesson", f"STEP={step}", "DOCKER=false", check=False)
+    assert done.returncode != 0
+    (line,) = [line for line in done.stderr.splitlines() if line.startswith("lesson:")]
+    assert f"STEP is '{step}'" in line and f"from 1 to {steps}" in line
+    assert done.stdout == ""
+    assert {path: path.read_bytes() for path in project.rglob("*") if path.is_file()} == code
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
 def test_the_final_dockerfile_gets_fuller_comments_in_workshop_mode(bake, template):
     def comment_lines(project):
         return sum(line.lstrip().startswith("#") for line in (project / "Dockerfile").read_text().splitlines())
