@@ -14,6 +14,7 @@ It runs before any virtual environment exists, so it uses the standard library o
 import argparse
 import functools
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -263,6 +264,11 @@ def image_size_mb(reference):
 
 def build_arg_words(args):
     return [word for key, value in args.items() for word in ("--build-arg", f"{key}={value}")]
+
+
+def make_build_args(args):
+    """The build arguments as one BUILD_ARGS value for a generated Makefile, quoted for its shell."""
+    return " ".join(shlex.quote(word) for word in build_arg_words(args))
 
 
 def drop_package_downloads(root):

@@ -5,7 +5,6 @@ Skipped with the reason where podman is missing, except on CI (CI=true), where t
 """
 
 import json
-import shlex
 import subprocess
 
 import base_images
@@ -33,8 +32,7 @@ def podman_client():
 def podman_image(request, podman_client, images):
     """The template's default image, built by podman through the project's own `make image`."""
     template = request.param
-    build_args = base_images.podman_build_args(images.build_args(template))
-    words = " ".join(f"--build-arg {shlex.quote(f'{key}={value}')}" for key, value in build_args.items())
+    words = base_images.make_build_args(base_images.podman_build_args(images.build_args(template)))
     tag = images.tag(f"podman-{template}:dev")
     done = subprocess.run(
         ["make", "image", f"DOCKER={base_images.podman_command()}", f"IMAGE={tag}", f"BUILD_ARGS={words}"],

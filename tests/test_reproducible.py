@@ -8,7 +8,6 @@ next to each step of the Dockerfiles.
 """
 
 import re
-import shlex
 import shutil
 import stat
 import subprocess
@@ -77,7 +76,7 @@ def test_a_one_byte_code_change_changes_the_code_layer_and_only_that_layer(image
 
 
 def make_verify_repro(images, project, template):
-    build_args = " ".join(f"--build-arg {shlex.quote(f'{k}={v}')}" for k, v in images.build_args(template).items())
+    build_args = base_images.make_build_args(images.build_args(template))
     image = images.tag(f"{template}-verify:dev")
     command = ["make", "verify-repro", f"DOCKER={base_images.docker_command()}", f"BUILD_ARGS={build_args}"]
     return subprocess.run([*command, f"IMAGE={image}"], cwd=project, capture_output=True, text=True, timeout=1800)

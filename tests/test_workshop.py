@@ -2,7 +2,6 @@
 
 import itertools
 import re
-import shlex
 import subprocess
 
 import base_images
@@ -38,6 +37,11 @@ def ladder(template, runtime):
     """The Dockerfiles of the lesson, in order, as paths inside the project."""
     steps = [f"lesson/{step}.Dockerfile" for step in LADDERS[(template, runtime)]]
     return ["Dockerfile.naive", *steps, "Dockerfile"]
+
+
+def every_step(template, runtime):
+    """The ladder, then the optional steps after it (Go's upx)."""
+    return ladder(template, runtime) + ([UPX_DOCKERFILE] if template == "go-gin" else [])
 
 
 def make(project, *args, timeout=120, check=True):
@@ -81,14 +85,13 @@ def test_workshop_off_generates_none_of_the_lesson(bake, template):
 def test_workshop_on_gives_the_runtime_s_ladder_one_dockerfile_per_step(bake, template, runtime):
     project = bake(template, runtime=runtime, workshop="yes").project_path
     found = sorted(path.relative_to(project).as_posix() for path in project.glob("lesson/*.Dockerfile"))
-    expected = ladder(template, runtime)[1:-1] + ([UPX_DOCKERFILE] if template == "go-gin" else [])
-    assert found == sorted(expected)
+    assert found == sorted(step for step in every_step(template, runtime) if step.startswith("lesson/"))
 
 
 @pytest.mark.parametrize(("template", "runtime"), sorted(LADDERS))
 def test_each_step_says_in_one_line_what_it_changes(bake, template, runtime):
     project = bake(template, runtime=runtime, workshop="yes").project_path
-    files = ladder(template, runtime) + ([UPX_DOCKERFILE] if template == "go-gin" else [])
+    files = every_step(template, runtime)
     changes = [STEP_MARKER.findall((project / file).read_text()) for file in files]
     assert all(len(found) == 1 for found in changes), dict(zip(files, changes, strict=True))
     assert len({found[0] for found in changes}) == len(files)  # no two steps claim the same change
@@ -114,7 +117,7 @@ def test_every_make_command_in_the_handout_is_a_real_target(bake, template, runt
 @pytest.mark.parametrize(("template", "runtime"), sorted(LADDERS))
 def test_the_kit_holds_exactly_the_bases_the_dockerfiles_start_from(bake, template, runtime):
     project = bake(template, runtime=runtime, workshop="yes").project_path
-    files = ladder(template, runtime) + ([UPX_DOCKERFILE] if template == "go-gin" else [])
+    files = every_step(template, runtime)
     bases = set()
     for file in files:
         arguments = dict(ARG_DEFAULT.findall((project / file).read_text()))
@@ -131,7 +134,7 @@ def test_the_kit_holds_exactly_the_bases_the_dockerfiles_start_from(bake, templa
 @pytest.mark.parametrize("step", ["abc", "0", "99", "-1"])
 def test_make_lesson_refuses_a_step_that_is_not_in_the_ladder_in_one_line(bake, template, step):
     project = bake(template, workshop="yes").project_path
-    steps = len(ladder(template, load_answers(project)["runtime"])) + (1 if template == "go-gin" else 0)
+    steps = len(every_step(template, load_answers(project)["runtime"]))
     code = {path: path.read_bytes() for path in project.rglob("*") if path.is_file()}
     done = make(project, "lesson", f"STEP={step}", "DOCKER=false", check=False)
     assert done.returncode != 0
@@ -161,21 +164,18 @@ def lesson_variables(template, project):
     return [f"{key}={value}" for key, value in variables.items()] + [f"DOCKER={base_images.docker_command()}"]
 
 
-def build_args_words(template, project):
-    build_args = base_images.build_args_for_answers(template, load_answers(project))
-    return " ".join(f"--build-arg {shlex.quote(f'{key}={value}')}" for key, value in build_args.items())
-
-
 class Lesson:
     """One `make lesson` run: its table, as rows, and the images it tagged."""
 
-    def __init__(self, template, project, output):
+    def __init__(self, template, project, variables, output):
         self.template, self.project, self.output = template, project, output
+        self.variables = dict(word.split("=", 1) for word in variables)
         self.rows = table_rows(output, "Step")
 
     def tag(self, row):
-        variables = dict(word.split("=", 1) for word in lesson_variables(self.template, self.project))
-        return variables["IMAGE"] if row[1] == "Dockerfile" else f"{variables['LESSON_IMAGE']}:{row[0]}"
+        if row[1] == "Dockerfile":
+            return self.variables["IMAGE"]
+        return f"{self.variables['LESSON_IMAGE']}:{row[0]}"
 
 
 # The ladder run in full: Go's scratch ladder with upx, and Python's scratch ladder, which holds every Python step
@@ -192,8 +192,9 @@ def lesson_runs(images):
             runtime = dict(FULL_LADDERS)[template]
             project = images.project(template, runtime=runtime, workshop="yes")
             upx = ["UPX=1"] if template == "go-gin" else []
-            done = make(project, "lesson", *lesson_variables(template, project), *upx, timeout=3000)
-            runs[template] = Lesson(template, project, done.stdout)
+            variables = lesson_variables(template, project)
+            done = make(project, "lesson", *variables, *upx, timeout=3000)
+            runs[template] = Lesson(template, project, variables, done.stdout)
         return runs[template]
 
     return run
@@ -207,7 +208,7 @@ def lesson(request, lesson_runs):
 @pytest.mark.image
 def test_make_lesson_prints_a_row_per_step_in_order(lesson):
     runtime = load_answers(lesson.project)["runtime"]
-    expected = ladder(lesson.template, runtime) + ([UPX_DOCKERFILE] if lesson.template == "go-gin" else [])
+    expected = every_step(lesson.template, runtime)
     assert [(row[0], row[1]) for row in lesson.rows] == [(str(n), file) for n, file in enumerate(expected, start=1)]
     for row in lesson.rows:
         assert row[2], f"step {row[0]} says nothing of what changed"
@@ -228,12 +229,14 @@ def test_sizes_never_grow_from_the_single_stage_step_to_the_final_dockerfile(les
 def test_the_final_row_is_the_size_of_make_image(lesson):
     final = next(row for row in lesson.rows if row[1] == "Dockerfile")
     other_tag = Images.tag(f"{lesson.project.name}:make-image")
+    build_args = base_images.build_args_for_answers(lesson.template, load_answers(lesson.project))
+    words = base_images.make_build_args(build_args)
     make(
         lesson.project,
         "image",
         f"IMAGE={other_tag}",
         f"DOCKER={base_images.docker_command()}",
-        f"BUILD_ARGS={build_args_words(lesson.template, lesson.project)}",
+        f"BUILD_ARGS={words}",
         timeout=1200,
     )
     size = int(containers.docker("image", "inspect", "--format", "{{.Size}}", other_tag).stdout)
@@ -276,12 +279,13 @@ def test_the_upx_step_is_smaller_but_downloads_little_less_and_costs_memory_and_
 @pytest.mark.image
 def test_step_7_of_a_go_distroless_project_builds_alone_and_serves(images, start):
     project = images.project("go-gin", runtime="distroless", workshop="yes")
-    done = make(project, "lesson", "STEP=7", *lesson_variables("go-gin", project), timeout=1200)
+    variables = lesson_variables("go-gin", project)
+    done = make(project, "lesson", "STEP=7", *variables, timeout=1200)
     (row,) = table_rows(done.stdout, "Step")
     assert row[:2] == ["7", "lesson/7-distroless.Dockerfile"]
     assert (row[7], row[8]) == ("no", "no")
     assert row[4] == ""  # step 6 was not built in this project: no change to report
-    _, host_port = start(Lesson("go-gin", project, done.stdout).tag(row), load_answers(project)["port"])
+    _, host_port = start(Lesson("go-gin", project, variables, done.stdout).tag(row), load_answers(project)["port"])
     status, _, _ = containers.wait_for_http(f"http://127.0.0.1:{host_port}/ping")
     assert status == 200
 
