@@ -74,12 +74,16 @@ tag_of() { # STEP FILE
     if [ "$2" = Dockerfile ]; then echo "$IMAGE"; else echo "$LESSON_IMAGE:$1"; fi
 }
 
-build() { # FILE TAG CACHE(cache|no-cache) OPTIONS... : stops the lesson with the build's log when it fails
+# FILE TAG CACHE(cache|no-cache) OPTIONS..., with the step's own $extra options: stops the lesson with the
+# build's log when it fails
+build() {
     file="$1" tag="$2" cache="$3"
     shift 3
     log="$work/build.log"
     if [ "$cache" = no-cache ]; then set -- --no-cache "$@"; fi
-    if ! "$DOCKER" build "$@" --file "$file" --tag "$tag" . >"$log" 2>&1; then
+    # $extra is one option and its value, or nothing: split on purpose
+    # shellcheck disable=SC2086
+    if ! "$DOCKER" build $extra "$@" --file "$file" --tag "$tag" . >"$log" 2>&1; then
         tail -n 40 "$log" >&2
         echo "lesson: $file did not build (the end of its log is above)" >&2
         exit 1
@@ -117,18 +121,14 @@ for file in $(ladder); do
 {%- endif %}
     echo "lesson: step $number, $file" >&2
     started="$(now)"
-    # $extra is one option and its value, or nothing: split on purpose
-    # shellcheck disable=SC2086
-    build "$file" "$tag" no-cache $extra "$@"
+    build "$file" "$tag" no-cache "$@"
     build_seconds="$(seconds_since "$started")"
     echo "$ONE_LINE_CHANGE" >>"$CODE_FILE"
     started="$(now)"
-    # shellcheck disable=SC2086
-    build "$file" "$tag" cache $extra "$@"
+    build "$file" "$tag" cache "$@"
     rebuild_seconds="$(seconds_since "$started")"
     restore_code
-    # shellcheck disable=SC2086
-    build "$file" "$tag" cache $extra "$@"
+    build "$file" "$tag" cache "$@"
     bytes="$(size_of "$tag")"
     change=
     if [ -n "$previous_bytes" ]; then
