@@ -90,8 +90,17 @@ build() {
     fi
 }
 
-has_shell() { # TAG
-    if "$DOCKER" run --rm --entrypoint sh "$1" -c true >/dev/null 2>&1; then echo yes; else echo no; fi
+has_shell() { # TAG: yes, no (the engine found no sh: exit 127), or ? when the container did not start at all
+    status=0
+    "$DOCKER" run --rm --entrypoint sh "$1" -c true >"$work/shell.log" 2>&1 || status=$?
+    case "$status" in
+        0) echo yes ;;
+        127) echo no ;;
+        *)
+            echo "lesson: $1 did not start to look for a shell ($status): $(tail -n 1 "$work/shell.log")" >&2
+            echo "?"
+            ;;
+    esac
 }
 
 runs_as_root() { # TAG: the user the image starts as, from its configuration (empty means root)
