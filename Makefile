@@ -9,7 +9,6 @@ export DOCKER
 PYTEST_ARGS ?=
 # Where `make new` writes the project: beside this clone, not inside it.
 OUTPUT_DIR ?= ..
-PIP_COMPILE ?= pip-compile
 
 .PHONY: help new test test-fast lint lock bench base-images clean
 
@@ -35,9 +34,9 @@ test-fast: $(VENV)/installed ## The suite without the image tests
 lint: $(VENV)/installed ## ruff over the hooks, tests, scripts and benchmarks
 	$(VENV)/bin/ruff check --cache-dir .ruff_cache hooks tests scripts benchmarks go-gin python-flask
 
-lock: ## Recompile tests/requirements.txt from tests/requirements.in, with hashes (needs pip-tools: pipx install pip-tools)
-	cd tests && CUSTOM_COMPILE_COMMAND="make lock" $(PIP_COMPILE) --quiet --generate-hashes --allow-unsafe --strip-extras \
-		--no-emit-index-url --no-emit-find-links requirements.in -o requirements.txt
+lock: $(VENV)/installed ## Recompile tests/requirements.txt from tests/requirements.in, with hashes (uv, from the suite's venv)
+	cd tests && ../$(VENV)/bin/uv pip compile --quiet --python $(PYTHON) --generate-hashes --custom-compile-command "make lock" \
+		--no-emit-index-url requirements.in -o requirements.txt
 
 bench: $(VENV)/installed ## Measure our images against the seed's; writes benchmarks/results.{md,json}
 	$(VENV)/bin/python benchmarks/run.py

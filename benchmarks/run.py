@@ -286,7 +286,10 @@ def measure(subject, project, workdir):
     args = build_args(subject, project)  # makes any missing stand-in now, outside the timed builds
     # A copy per image: the edit for the rebuild must not reach the other images built from the same project
     context = workdir / "contexts" / subject.tag.rpartition("/")[2]
-    shutil.copytree(project, context)
+    if subject.seed_dockerfile:
+        containers.seed_context(project, context)
+    else:
+        shutil.copytree(project, context)
     log(f"{subject.name}: cold build")
     cold = cold_build(subject, context, args)
     log(f"{subject.name}: sizes and start-up")

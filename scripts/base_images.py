@@ -14,6 +14,7 @@ It runs before any virtual environment exists, so it uses the standard library o
 import argparse
 import functools
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -25,6 +26,7 @@ from pathlib import Path
 
 PREFIX = "minimal-images"
 RECIPES = Path(__file__).resolve().with_name("base_images")
+REPO_ROOT = RECIPES.parents[1]
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 # docker import starts an image with no environment at all; a shell in it needs at least a PATH
@@ -67,6 +69,7 @@ class Recipe:
     # The golang recipe copies the machine's toolchain: its GOROOT is the build context
     go_toolchain: bool = False
     runtime_base: str | None = None  # a second stand-in the recipe copies from, as RUNTIME_BASE_IMAGE
+    version_arg: str | None = None  # a build argument that gets the stand-in's tag (the tool's version)
 
     @property
     def dependencies(self):
@@ -82,6 +85,8 @@ class Recipe:
         if self.go_toolchain:
             context = go_root()
             args["GOLANG_VERSION"] = go_version_for(reference, context)
+        if self.version_arg:
+            args[self.version_arg] = reference.rpartition(":")[2]
         command = [docker_command(), "build", "--progress=plain", "-f", str(RECIPES / self.dockerfile)]
         command += ["-t", reference, *build_arg_words(args)]
         if self.target:
@@ -97,6 +102,19 @@ PYTHON3_RUNTIME_PACKAGES = (
     " libpython3.13-stdlib readline-common python3-minimal"
 )
 
+
+
+def template_uv_version():
+    """The uv release python-flask's Dockerfile pins (its UV_IMAGE default): the stand-in carries the same one."""
+    dockerfile = REPO_ROOT / "python-flask" / "{{cookiecutter.project_slug}}" / "Dockerfile"
+    match = re.search(r"^ARG UV_IMAGE=\S+:(\S+)$", dockerfile.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    if match is None:
+        raise StandInError(f"{dockerfile} names no UV_IMAGE default with a version tag")
+    return match[1]
+
+
+UV = f"uv:{template_uv_version()}"
+
 # Every stand-in, by its name under PREFIX, and how it is made (its dependencies first, in this order)
 STAND_INS = {
     "debian:trixie": Debootstrap(suite="trixie"),
@@ -107,6 +125,8 @@ STAND_INS = {
         "distroless.Dockerfile", base="debian:trixie", target="python3", packages=PYTHON3_RUNTIME_PACKAGES
     ),
     "python-build:3.13": Recipe("python-build.Dockerfile", base="python-builder:3.13"),
+    # Astral's uv image, with the binaries of the uv wheel on PyPI
+    UV: Recipe("uv.Dockerfile", base="python-build:3.13", version_arg="UV_VERSION"),
     # The seed's python:alpine, builder and fresh runtime, with the official image's /usr/local layout
     "seed-python-build:3.13": Recipe("seed-python.Dockerfile", base="python-build:3.13", target="build"),
     "seed-python:3.13": Recipe(
@@ -130,6 +150,9 @@ BASES = {
     ("seed-python", ANY_RUNTIME): ("seed-python-build:3.13", "seed-python:3.13"),
 }
 
+
+# Images a template's Dockerfile copies tools from (build-stage only), by build argument; the seeds use none
+TOOL_IMAGES = {"python-flask": {"UV_IMAGE": UV}}
 
 # The lesson's other bases (a workshop project's Makefile variables, beside BUILDER_IMAGE and RUNTIME_IMAGE)
 LESSON_BASES = {
@@ -180,7 +203,8 @@ def build_args(template, runtime, **versions):
     if mode() == "official":
         return {}
     require_stand_in_versions(versions)
-    return {"BUILDER_IMAGE": ensure_unless_scratch(builder), "RUNTIME_IMAGE": ensure_unless_scratch(runtime_image)}
+    args = {"BUILDER_IMAGE": ensure_unless_scratch(builder), "RUNTIME_IMAGE": ensure_unless_scratch(runtime_image)}
+    return args | {name: ensure(tool) for name, tool in TOOL_IMAGES.get(template, {}).items()}
 
 
 def lesson_variables(template, answers):

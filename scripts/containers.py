@@ -9,12 +9,15 @@ import json
 import os
 import posixpath
 import re
+import shutil
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import base_images
 
@@ -109,6 +112,17 @@ def image_size(tag):
 # and gunicorn reads ./gunicorn.conf.py unless told otherwise: an empty configuration runs the seed's own command
 # (one sync worker) rather than ours.
 SEED_PYTHON_RUN_ARGS = ("-e", "GUNICORN_CMD_ARGS=--config=/dev/null")
+
+
+def seed_context(project, context):
+    """Copy a generated project to `context` for the seed's Dockerfiles, which `pip install -r requirements.txt`:
+    a python-flask project's uv.lock is exported there as that file (the same versions and hashes, no dev group)."""
+    shutil.copytree(project, context)
+    if (context / "uv.lock").is_file():
+        uv = shutil.which("uv") or str(Path(sys.executable).with_name("uv"))
+        export = [uv, "export", "--frozen", "--no-dev", "--format", "requirements-txt", "-o", "requirements.txt"]
+        subprocess.run(export, cwd=context, capture_output=True, text=True, check=True)
+    return context
 
 
 def run_detached(image, container_port, *extra_args, command=(), client=docker):

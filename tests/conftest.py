@@ -11,12 +11,16 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 from slugify import slugify
 
 REPO = Path(__file__).resolve().parents[1]
+# The suite's tools come from its virtual environment, which tests/requirements.txt fills: uv among them, which the
+# generated python-flask project's make targets run.
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 sys.path[:0] = [str(REPO / "scripts"), str(REPO / "hooks")]
 # pytest-cookies renders a template's context before calling cookiecutter, outside the import path that
 # cookiecutter gives a template's local Jinja extension: make each template's extension importable here.
@@ -151,8 +155,9 @@ def installed_tool(name):
 class Images:
     """Builds each distinct (template, options, target, platform) image once per test session."""
 
-    def __init__(self, bake_once):
+    def __init__(self, bake_once, seed_contexts):
         self._bake = bake_once
+        self._seed_contexts = seed_contexts
         self._projects = {}
         self._builds = {}
 
@@ -185,19 +190,20 @@ class Images:
         return self._builds[key]
 
     def seed(self, dockerfile, seed_template, template, **options):
-        """The seed approach's image built by `dockerfile` from the same project sources."""
+        """The seed approach's image built by `dockerfile` from the same project sources (containers.seed_context)."""
         key = (str(dockerfile), template, tuple(sorted(options.items())))
         if key not in self._builds:
             tag = self.tag(f"seed:{len(self._builds)}")
             project = self.project(template, **options)
             args = base_images.build_args_for_answers(seed_template, load_answers(project))
-            self._builds[key] = containers.build(project, tag, args, dockerfile=dockerfile)
+            context = containers.seed_context(project, self._seed_contexts / str(len(self._builds)))
+            self._builds[key] = containers.build(context, tag, args, dockerfile=dockerfile)
         return self._builds[key]
 
 
 @pytest.fixture(scope="session")
-def images(engine, bake_once):
-    yield Images(bake_once)
+def images(engine, bake_once, tmp_path_factory):
+    yield Images(bake_once, tmp_path_factory.mktemp("seed-contexts"))
     prefix = Images.tag("")
     ours = containers.docker("image", "ls", "--format", "{{.Repository}}:{{.Tag}}").stdout.split()
     doomed = [tag for tag in ours if tag.startswith(prefix)]
@@ -218,6 +224,18 @@ def start():
     yield start_container
     for container in started:
         containers.remove(container)
+
+
+def locked_packages(lock_file):
+    """A uv.lock's packages from a registry, parsed: {name: (version, [sha256 hashes of its files])}."""
+    lock = tomllib.loads(Path(lock_file).read_text(encoding="utf-8"))
+    locked = {}
+    for package in lock["package"]:
+        if "registry" in package.get("source", {}):
+            files = [package["sdist"]] if "sdist" in package else []
+            files += package.get("wheels", [])
+            locked[package["name"]] = (package["version"], [file["hash"] for file in files])
+    return locked
 
 
 def load_benchmark():

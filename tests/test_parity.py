@@ -18,10 +18,13 @@ WORKSHOP = [False, True]
 # Targets that belong to one language only, with the reason.
 LANGUAGE_ONLY_TARGETS = {
     "go-gin": set(),
-    # pip has no lock file of its own: `make lock` compiles requirements*.txt with uv. Go's go.sum is written
-    # by the go command itself.
-    "python-flask": {"lock"},
+    # `make lock` is `uv lock`, a step of its own; Go's go.sum is written by the go command itself. Projects made
+    # before 1.4.0 kept their dependencies in requirements files: `make migrate-requirements` moves them once.
+    "python-flask": {"lock", "migrate-requirements"},
 }
+# CI steps that belong to one language only, with the reason: setup-go brings the go command, which resolves
+# and fetches modules; setup-python brings no uv, which runs the Python tests from uv.lock.
+LANGUAGE_ONLY_STEPS = {"go-gin": set(), "python-flask": {"Install uv"}}
 # README sections that belong to one language only, with the reason (none so far).
 LANGUAGE_ONLY_SECTIONS = {"go-gin": set(), "python-flask": set()}
 HELP_LINE = re.compile(r"^  ([a-z0-9-]+) +(\S.*)$")
@@ -138,13 +141,25 @@ def test_each_readme_has_one_title_and_sections(projects):
         assert len(headings(readme, level=2)) >= 5
 
 
+def named_steps(flow, job, template):
+    """A job's step names, leaving out the steps that belong to the template's language only."""
+    names = [step["name"] for step in flow["jobs"][job]["steps"] if "name" in step]
+    return [name for name in names if name not in LANGUAGE_ONLY_STEPS[template]]
+
+
 def test_both_workflows_have_the_same_named_steps_in_every_job(projects):
     go, python = (workflow(projects[template]) for template in TEMPLATE_NAMES)
     assert go["name"] == python["name"]
     assert go["jobs"].keys() == python["jobs"].keys()
     for job in go["jobs"]:
-        named = [[step["name"] for step in flow["jobs"][job]["steps"] if "name" in step] for flow in (go, python)]
-        assert named[0] == named[1], job
+        assert named_steps(go, job, "go-gin") == named_steps(python, job, "python-flask"), job
+
+
+def test_language_only_steps_exist_where_they_are_declared(projects):
+    for template in TEMPLATE_NAMES:
+        flow = workflow(projects[template])
+        names = {step.get("name") for job in flow["jobs"].values() for step in job["steps"]}
+        assert LANGUAGE_ONLY_STEPS[template] <= names, template
 
 
 @pytest.mark.parametrize(

@@ -3,12 +3,15 @@
 import re
 import shutil
 import subprocess
+import tomllib
 import uuid
 
+import base_images
 import containers
 import pytest
 import size_budgets
-from conftest import REPO
+import yaml
+from conftest import REPO, locked_packages
 
 SEED_MULTI_STAGE = REPO / "benchmarks" / "seed" / "python-multi-stage.Dockerfile"
 MAX_RATIO_TO_SEED = 0.6
@@ -20,20 +23,52 @@ def test_generated_project_passes_its_own_tests_and_ruff_through_make_test(defau
     assert re.search(r"\d+ passed", done.stdout)
 
 
-def test_runtime_requirements_are_pinned_with_hashes(default_python_project):
-    lock = (default_python_project / "requirements.txt").read_text()
-    requirements = re.findall(r"^([A-Za-z0-9_.-]+)==\S+", lock, flags=re.MULTILINE)
-    assert {"flask", "gunicorn"} <= {name.lower() for name in requirements}
-    for block in re.split(r"\n(?=[A-Za-z])", lock.split("\n", 1)[1] if lock.startswith("#") else lock):
-        if "==" in block:
-            assert "--hash=sha256:" in block, block
+def pyproject(project):
+    return tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
 
 
-def test_development_requirements_are_kept_apart_from_the_runtime_ones(default_python_project):
-    runtime = (default_python_project / "requirements.txt").read_text().lower()
-    development = (default_python_project / "requirements-dev.txt").read_text().lower()
-    assert "pytest==" not in runtime
-    assert "pytest==" in development
+def test_the_project_is_a_uv_project_that_is_never_built_as_a_package(default_python_project):
+    settings = pyproject(default_python_project)
+    assert settings["project"]["name"] == default_python_project.name
+    assert {"version", "requires-python", "dependencies"} <= settings["project"].keys()
+    assert settings["tool"]["uv"]["package"] is False
+    assert sorted(path.name for path in default_python_project.glob("requirements*")) == []
+
+
+def test_the_lock_is_current_for_pyproject(default_python_project):
+    check = ["uv", "lock", "--check", "--offline"]
+    done = subprocess.run(check, cwd=default_python_project, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_lock_pins_flask_and_gunicorn_and_every_package_with_hashes(default_python_project):
+    locked = locked_packages(default_python_project / "uv.lock")
+    assert {"flask", "gunicorn"} <= locked.keys()
+    assert [name for name, (_, hashes) in locked.items() if not hashes or not all(hashes)] == []
+    assert all(digest.startswith("sha256:") for _, hashes in locked.values() for digest in hashes)
+
+
+def test_development_dependencies_are_a_group_kept_apart_from_the_runtime_ones(default_python_project):
+    settings = pyproject(default_python_project)
+    runtime = " ".join(settings["project"]["dependencies"])
+    development = " ".join(settings["dependency-groups"]["dev"])
+    assert "pytest" not in runtime and "ruff" not in runtime
+    assert "pytest" in development and "ruff" in development
+
+
+UV_PIN = re.compile(r"\buv==(\S+)")
+UV_IMAGE_DEFAULT = re.compile(r"^ARG UV_IMAGE=\S+:(\S+)$", re.MULTILINE)
+
+
+def test_every_uv_the_project_names_is_the_release_of_the_dockerfile_s_uv_image(bake):
+    project = bake("python-flask", runtime="scratch", workshop="yes").project_path
+    workflow = yaml.safe_load((project / ".github/workflows/ci.yaml").read_text(encoding="utf-8"))
+    (install,) = [step["run"] for step in workflow["jobs"]["test"]["steps"] if step.get("name") == "Install uv"]
+    dockerfiles = [project / "Dockerfile", project / "Dockerfile.naive", *project.glob("lesson/*.Dockerfile")]
+    pinned = UV_PIN.findall(install) + [pin for file in dockerfiles for pin in UV_PIN.findall(file.read_text())]
+    defaults = [default for file in dockerfiles for default in UV_IMAGE_DEFAULT.findall(file.read_text())]
+    assert len(pinned) >= 5 and len(defaults) >= 4, (pinned, defaults)
+    assert set(pinned) | set(defaults) == {base_images.template_uv_version()}
 
 
 @pytest.mark.image
@@ -81,10 +116,41 @@ def test_code_only_change_rebuilds_without_reinstalling_dependencies(images, tmp
     app.write_text(app.read_text() + f"\n# A code-only change: {uuid.uuid4()}\n")
     build = containers.build(project, images.tag("py-edited:dev"), images.build_args("python-flask"))
     cached = containers.cached_steps(build.log)
-    assert any("pip" in step and "requirements.txt" in step for step in cached), cached
+    assert any("uv sync --locked --no-dev" in step for step in cached), cached
     code_step = "install -D -m 0644 -t /out/app"
     assert code_step in build.log
     assert not any(code_step in step for step in cached), cached
+
+
+def make_image(project, images, *args):
+    """`make image` in a generated project, with the build arguments that name this machine's base images."""
+    build_args = base_images.make_build_args(images.build_args("python-flask"))
+    command = ["make", "image", f"DOCKER={base_images.docker_command()}", f"BUILD_ARGS={build_args}", *args]
+    return subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.image
+def test_a_dependency_added_without_a_new_lock_stops_the_build_saying_to_run_make_lock(images, tmp_path):
+    project = shutil.copytree(images.project("python-flask"), tmp_path / "stale")
+    settings = project / "pyproject.toml"
+    added = '    "gunicorn~=27.0",\n    "six>=1.16",\n'
+    settings.write_text(settings.read_text().replace('    "gunicorn~=27.0",\n', added))
+    done = make_image(project, images, f"IMAGE={images.tag('py-stale:dev')}")
+    assert done.returncode != 0
+    assert "needs to be updated" in done.stderr  # uv's own message
+    assert "error: uv.lock does not match pyproject.toml: run make lock and commit uv.lock" in done.stderr
+
+
+@pytest.mark.image
+def test_a_lock_whose_hash_does_not_match_the_file_stops_the_build(images, tmp_path):
+    project = shutil.copytree(images.project("python-flask"), tmp_path / "tampered")
+    lock = project / "uv.lock"
+    _, hashes = locked_packages(lock)["gunicorn"]
+    tampered = hashes[-1][:-1] + ("0" if hashes[-1][-1] != "0" else "1")
+    lock.write_text(lock.read_text().replace(hashes[-1], tampered))
+    done = make_image(project, images, f"IMAGE={images.tag('py-tampered:dev')}")
+    assert done.returncode != 0
+    assert "hash" in done.stderr.lower()
 
 
 # --- Bytecode: what start-up compiles, and what stays readable -------------------------------------------

@@ -1,13 +1,14 @@
 """The repository itself: its license, its locked test requirements, its version, and the license choice and
-lock settings it hands to the generated projects."""
+lock it hands to the generated projects."""
 
 import re
 import shlex
 import subprocess
 import tomllib
 
+import base_images
 import pytest
-from conftest import REPO
+from conftest import REPO, locked_packages
 from minimal_images.rules import TEMPLATES
 
 PYTHON_PROJECT = REPO / "python-flask" / "{{cookiecutter.project_slug}}"
@@ -55,8 +56,12 @@ def test_every_test_requirement_is_pinned_with_a_hash():
 @pytest.mark.parametrize("tool", SHARED_TOOLS)
 def test_the_suite_runs_the_tool_versions_the_generated_project_pins(tool):
     suite = requirements(REPO / "tests" / "requirements.txt")
-    project = requirements(PYTHON_PROJECT / "requirements-dev.txt")
+    project = locked_packages(PYTHON_PROJECT / "uv.lock")
     assert suite[tool][0] == project[tool][0]
+
+
+def test_the_suite_runs_the_uv_release_the_python_template_builds_with():
+    assert requirements(REPO / "tests" / "requirements.txt")["uv"][0] == base_images.template_uv_version()
 
 
 def test_make_installs_the_test_requirements_with_require_hashes():
@@ -76,17 +81,16 @@ def lowest(versions):
     return min(versions, key=lambda version: tuple(map(int, version.split("."))))
 
 
-def test_make_lock_resolves_for_the_lowest_python_the_template_offers(default_python_project):
-    commands = dry_run(default_python_project, "lock", "UV=uv")
-    targets = [words[words.index("--python-version") + 1] for words in commands if "--python-version" in words]
-    assert len(targets) == 2, commands  # requirements.txt and requirements-dev.txt
-    assert set(targets) == {lowest(choices("python-flask", "python_version"))}
-
-
-def test_ruff_targets_the_lowest_python_the_template_offers(default_python_project):
+def test_the_lock_covers_the_lowest_python_the_template_offers(default_python_project):
     settings = tomllib.loads((default_python_project / "pyproject.toml").read_text(encoding="utf-8"))
-    expected = "py" + lowest(choices("python-flask", "python_version")).replace(".", "")
-    assert settings["tool"]["ruff"]["target-version"] == expected
+    lock = tomllib.loads((default_python_project / "uv.lock").read_text(encoding="utf-8"))
+    floor = tuple(map(int, lock["requires-python"].removeprefix(">=").split(".")))
+    assert lock["requires-python"] == settings["project"]["requires-python"]
+    assert floor <= tuple(map(int, lowest(choices("python-flask", "python_version")).split(".")))
+
+
+def test_make_lock_is_uv_lock(default_python_project):
+    assert dry_run(default_python_project, "lock", "UV=uv") == [["uv", "lock"]]
 
 
 LICENSE_CASES = [(template, license) for template in sorted(TEMPLATES) for license in choices(template, "license")]

@@ -4,13 +4,12 @@ locked versions and, in the scratch Python image, the Debian packages its files 
 import hashlib
 import io
 import json
-import re
 import subprocess
 import tarfile
 
 import containers
 import pytest
-from conftest import installed_tool
+from conftest import installed_tool, locked_packages
 from test_images import CASES
 
 pytestmark = pytest.mark.image
@@ -81,10 +80,10 @@ def locked_go_module(project, module):
 
 
 def locked_python_package(project, package):
-    """The version requirements.txt pins a package to."""
-    match = re.search(rf"^{package}==(\S+)", (project / "requirements.txt").read_text(encoding="utf-8"), re.M | re.I)
-    assert match, f"requirements.txt pins no {package}"
-    return match.group(1)
+    """The version uv.lock pins a package to."""
+    locked = locked_packages(project / "uv.lock")
+    assert package in locked, f"uv.lock pins no {package}"
+    return locked[package][0]
 
 
 def test_sbom_is_spdx_json(sbom):

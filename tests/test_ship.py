@@ -38,7 +38,7 @@ OWN_ACTIONS = {
     "python-flask": {"actions/setup-python", "docker/setup-qemu-action"},
 }
 # Package ecosystems Dependabot watches beside docker and github-actions
-DEPENDENCY_ECOSYSTEM = {"go-gin": "gomod", "python-flask": "pip"}
+DEPENDENCY_ECOSYSTEM = {"go-gin": "gomod", "python-flask": "uv"}
 PINNED_USES = re.compile(r"^\s*(?:- )?uses: ([\w.-]+/[\w./-]+)@([0-9a-f]{40}) # (v\d+\.\d+\.\d+)$")
 
 

@@ -4,10 +4,11 @@ import json
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import DEFAULT_SLUGS, REPO
+from conftest import DEFAULT_SLUGS, REPO, locked_packages
 from minimal_images.post_gen import load_answers
 
 CRUFT = Path(sys.executable).with_name("cruft")
@@ -21,6 +22,8 @@ def git(*args, cwd):
 
 
 V1, V2 = "1.1.0", "1.2.0"
+# The release before this checkout's, as it landed (the commit of main that carried it): its projects must update.
+PREVIOUS_RELEASE = ("1.3.0", "c85d44eadc5cf685319b01b2b192faa8e1292fbc")
 
 
 class TemplateRepo:
@@ -28,15 +31,37 @@ class TemplateRepo:
 
     def __init__(self, path):
         self.path = path
+        path.mkdir(parents=True)
+        git("init", "-q", cwd=path)
+        self.copy_checkout()
+        self.set_version(V1)  # whatever this checkout's VERSION says, the tests' versions are these two
+        self.commit("template v1", "v1")
+
+    def copy_checkout(self):
+        """This checkout's files (tracked, and untracked ones git does not ignore), in place of the repo's own."""
+        for old in git("ls-files", cwd=self.path).stdout.splitlines():
+            (self.path / old).unlink()
         listed = git("ls-files", "-co", "--exclude-standard", cwd=REPO).stdout.splitlines()
         for relative in listed:
             source = REPO / relative
             if source.is_file():
-                (path / relative).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(source, path / relative)
+                (self.path / relative).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, self.path / relative)
+
+    @classmethod
+    def at_release(cls, path, version, commit):
+        """The template as a past release shipped it: that commit's files, from this checkout's history."""
+        if subprocess.run(["git", "cat-file", "-e", f"{commit}^{{commit}}"], cwd=REPO).returncode != 0:
+            pytest.fail(f"release {version} ({commit}) is not in this clone's history: clone without --depth")
+        repo = cls.__new__(cls)
+        repo.path = path
+        path.mkdir(parents=True)
+        archive = subprocess.run(["git", "archive", commit], cwd=REPO, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(path)], input=archive, check=True)
         git("init", "-q", cwd=path)
-        self.set_version(V1)  # whatever this checkout's VERSION says, the tests' versions are these two
-        self.commit("template v1", "v1")
+        assert (path / "VERSION").read_text().strip() == version
+        repo.commit(f"template {version}", f"v{version}")
+        return repo
 
     def commit(self, message, tag):
         git("add", "-A", cwd=self.path)
@@ -54,6 +79,12 @@ class TemplateRepo:
 @pytest.fixture
 def template_repo(tmp_path):
     return TemplateRepo(Path(tmp_path / "template"))
+
+
+def python_requirements_added(project, requirement):
+    """A user's dependency added as the release before uv documented it: a line in requirements.in."""
+    requirements = project / "requirements.in"
+    requirements.write_text(requirements.read_text(encoding="utf-8") + requirement + "\n", encoding="utf-8")
 
 
 @pytest.fixture
@@ -202,3 +233,31 @@ def test_template_version_and_commit_are_recorded(bake):
     assert saved["_template_version"] == (REPO / "VERSION").read_text().strip()
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
     assert saved["_template_commit"] == (head or "unknown")
+
+
+def test_a_project_of_the_previous_release_updates_and_moves_its_requirements_into_uv(cruft, tmp_path):
+    version, commit = PREVIOUS_RELEASE
+    template = TemplateRepo.at_release(tmp_path / "template", version, commit)
+    out = tmp_path / "out"
+    out.mkdir()
+    made = cruft("create", template.path, "--directory", "python-flask", "-y", cwd=out)
+    assert made.returncode == 0, made.stderr
+    project = out / DEFAULT_SLUGS["python-flask"]
+    python_requirements_added(project, "six~=1.16")
+    committed_project(project)
+    this_version = (REPO / "VERSION").read_text(encoding="utf-8").strip()
+    template.copy_checkout()
+    template.commit(f"template {this_version}", f"v{this_version}")
+
+    updated = cruft("update", "-y", cwd=project)
+    assert updated.returncode == 0, updated.stderr
+    assert load_answers(project)["_template_version"] == this_version
+    migrated = subprocess.run(["make", "migrate-requirements"], cwd=project, capture_output=True, text=True)
+    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+
+    assert sorted(path.name for path in project.glob("requirements*")) == []
+    settings = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "six~=1.16" in settings["project"]["dependencies"]
+    assert {"flask", "gunicorn", "six"} <= locked_packages(project / "uv.lock").keys()
+    checked = subprocess.run(["uv", "lock", "--check", "--offline"], cwd=project, capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
