@@ -46,6 +46,8 @@ TAG_PREFIX = "minimal-images-bench"
 MAX_DEFAULT_SIZE_RATIO = 0.6  # the issue's acceptance: a default image at most 0.6x the seed's multi-stage one
 # Start-up against the seed's multi-stage image, for the runtimes whose bytecode was chosen for it (issue 13)
 MAX_STARTUP_RATIOS = {("python-flask", "scratch"): 1.0, ("python-flask", "distroless"): 1.2}
+# A cold build (no cache, cache mounts emptied) against the seed's multi-stage one, for every Python runtime
+MAX_COLD_BUILD_RATIOS = {("python-flask", runtime): 1.0 for runtime in ("distroless", "scratch", "slim")}
 STARTUP_TIMEOUT_SECONDS = 60
 # Fine enough to tell a Go binary's start-up (milliseconds) from `docker run`'s own overhead
 STARTUP_POLL_SECONDS = 0.02
@@ -427,19 +429,39 @@ def oversized_defaults(results):
     ]
 
 
-def slow_starters(results):
-    """The images whose start-up ratio is above what MAX_STARTUP_RATIOS allows, as lines that say by how much."""
+def over_limit(results, figure, limits, verb):
+    """The images whose ratio of one figure is above their limit in `limits`, as lines that say by how much."""
     relative = ratios(results)
     lines = []
     for subject in results:
-        key = (subject.language.template, subject.runtime)
-        limit = None if subject.seed_dockerfile else MAX_STARTUP_RATIOS.get(key)
-        if limit is not None and relative[subject]["startup_seconds"] > limit:
+        limit = None if subject.seed_dockerfile else limits.get((subject.language.template, subject.runtime))
+        if limit is not None and relative[subject][figure] > limit:
             lines.append(
-                f"{subject.name} starts in {relative[subject]['startup_seconds']:.2f}x the seed's multi-stage "
+                f"{subject.name} {verb} {relative[subject][figure]:.2f}x the seed's multi-stage "
                 f"image's time (at most {limit}x accepted)"
             )
     return lines
+
+
+def slow_starters(results):
+    """The images whose start-up ratio is above what MAX_STARTUP_RATIOS allows."""
+    return over_limit(results, "startup_seconds", MAX_STARTUP_RATIOS, "starts in")
+
+
+def slow_builders(results):
+    """The images whose cold build ratio is above what MAX_COLD_BUILD_RATIOS allows."""
+    return over_limit(results, "cold_build_seconds", MAX_COLD_BUILD_RATIOS, "builds cold in")
+
+
+def cold_build_ratios(results):
+    """One line per image with a cold-build limit: its ratio to the seed's multi-stage cold build, and the limit."""
+    relative = ratios(results)
+    return [
+        f"cold build: {subject.name} in {relative[subject]['cold_build_seconds']:.2f}x the seed's multi-stage "
+        f"image's (at most {MAX_COLD_BUILD_RATIOS[(subject.language.template, subject.runtime)]}x)"
+        for subject in results
+        if not subject.seed_dockerfile and (subject.language.template, subject.runtime) in MAX_COLD_BUILD_RATIOS
+    ]
 
 
 def main():
@@ -467,7 +489,9 @@ def main():
     print(table)
     (BENCHMARKS / "results.md").write_text(table, encoding="utf-8")
     (BENCHMARKS / "results.json").write_text(as_json(results, context), encoding="utf-8")
-    failures = oversized_defaults(results) + slow_starters(results)
+    for line in cold_build_ratios(results):
+        print(f"bench: {line}", file=sys.stderr)
+    failures = oversized_defaults(results) + slow_starters(results) + slow_builders(results)
     for failure in failures:
         print(f"bench: {failure}", file=sys.stderr)
     sys.exit(1 if failures else 0)

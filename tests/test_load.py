@@ -139,3 +139,16 @@ def test_benchmark_fails_a_python_image_that_starts_slower_than_its_limit():
 
     results = {seed: starting_in(1.0), distroless: starting_in(1.19), scratch: starting_in(1.01), slim: starting_in(9)}
     assert [line.split(" starts")[0] for line in bench.slow_starters(results)] == [scratch.name]
+
+
+def test_benchmark_fails_a_python_image_whose_cold_build_is_slower_than_the_seed_s():
+    seed = bench.seed_subjects(bench.PYTHON)[1]
+    distroless, scratch, slim = bench.template_subjects(bench.PYTHON)
+
+    def building_in(seconds):
+        return bench.Figures(1, 1, 1, seconds, 1.0, 1.0, 0.2, 1, 100.0, 0.01)
+
+    results = {seed: building_in(10.0), distroless: building_in(9.0), scratch: building_in(10.5), slim: building_in(10)}
+    assert [line.split(" builds cold")[0] for line in bench.slow_builders(results)] == [scratch.name]
+    assert len(bench.cold_build_ratios(results)) == 3
+    assert "1.05x" in next(line for line in bench.cold_build_ratios(results) if scratch.name in line)
