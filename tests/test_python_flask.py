@@ -58,6 +58,7 @@ def test_development_dependencies_are_a_group_kept_apart_from_the_runtime_ones(d
 
 UV_PIN = re.compile(r"\buv==(\S+)")
 UV_IMAGE_DEFAULT = re.compile(r"^ARG UV_IMAGE=\S+:(\S+)$", re.MULTILINE)
+UV_IMAGE_NAMED = re.compile(r"astral-sh/uv:([0-9][\w.]*[0-9])")
 
 
 def test_every_uv_the_project_names_is_the_release_of_the_dockerfile_s_uv_image(bake):
@@ -67,8 +68,9 @@ def test_every_uv_the_project_names_is_the_release_of_the_dockerfile_s_uv_image(
     dockerfiles = [project / "Dockerfile", project / "Dockerfile.naive", *project.glob("lesson/*.Dockerfile")]
     pinned = UV_PIN.findall(install) + [pin for file in dockerfiles for pin in UV_PIN.findall(file.read_text())]
     defaults = [default for file in dockerfiles for default in UV_IMAGE_DEFAULT.findall(file.read_text())]
-    assert len(pinned) >= 5 and len(defaults) >= 4, (pinned, defaults)
-    assert set(pinned) | set(defaults) == {base_images.template_uv_version()}
+    named = [tag for file in ("README.md", "Makefile") for tag in UV_IMAGE_NAMED.findall((project / file).read_text())]
+    assert len(pinned) >= 5 and len(defaults) >= 4 and len(named) >= 2, (pinned, defaults, named)
+    assert set(pinned) | set(defaults) | set(named) == {base_images.template_uv_version()}
 
 
 @pytest.mark.image
@@ -100,12 +102,16 @@ def test_image_is_at_most_0_6x_the_seed_multi_stage_image(images, runtime):
 
 @pytest.mark.image
 @pytest.mark.parametrize("runtime", ["distroless", "scratch"])
-def test_shipped_virtual_environment_has_no_pip_setuptools_or_wheel(images, runtime):
+def test_shipped_image_has_no_pip_setuptools_wheel_or_uv(images, runtime):
     image = images.get("python-flask", runtime=runtime).tag
     python = containers.entrypoint_python(image)
-    probe = "import importlib.util as u; print([m for m in ('pip', 'setuptools', 'wheel', 'flask') if u.find_spec(m)])"
+    probe = (
+        "import importlib.util as u, shutil; "
+        "print([m for m in ('pip', 'setuptools', 'wheel', 'uv', 'flask') if u.find_spec(m)], "
+        "shutil.which('uv', path='/app/venv/bin:/usr/local/bin:/usr/bin:/bin'))"
+    )
     done = containers.docker("run", "--rm", "--entrypoint", python, image, "-c", probe)
-    assert done.stdout.strip() == "['flask']"
+    assert done.stdout.strip() == "['flask'] None"
 
 
 @pytest.mark.image
