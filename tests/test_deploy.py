@@ -211,11 +211,17 @@ def test_probes_ask_healthz(objects, case):
     assert {served[probe]["httpGet"]["path"] for probe in expected} == {"/healthz"}
 
 
-def test_network_policy_denies_egress_and_admits_only_the_service_port(objects):
+def test_network_policy_admits_only_the_service_port_and_lets_out_only_dns_to_the_cluster_resolver(objects):
     policy = objects["NetworkPolicy"]["spec"]
     assert set(policy["policyTypes"]) == {"Ingress", "Egress"}
-    assert policy["egress"] == []
     assert [set(rule) for rule in policy["ingress"]] == [{"ports"}]  # from anywhere, to those ports only
+    (dns,) = policy["egress"]  # one rule: anything it does not allow is denied
+    assert {(port["port"], port["protocol"]) for port in dns["ports"]} == {(53, "UDP"), (53, "TCP")}
+    (peer,) = dns["to"]
+    assert peer == {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+        "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+    }
 
 
 def test_every_object_carries_the_slug_as_its_name_label_and_selects_the_pods(objects, project):
