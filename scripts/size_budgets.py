@@ -24,8 +24,8 @@ SCRATCH = "scratch"
 @dataclass(frozen=True)
 class Budget:
     added_mb: float
-    official_total_mb: int
-    stand_in_total_mb: int | None = None  # None: the same as on the official bases
+    official_total_mb: float
+    stand_in_total_mb: float | None = None  # None: the same as on the official bases
 
     @property
     def added_bytes(self):
@@ -39,7 +39,7 @@ class Budget:
         return self.official_total_mb
 
     def total_bytes(self, base_set):
-        return self.total_mb(base_set) * MB
+        return int(self.total_mb(base_set) * MB)
 
 
 # (template, runtime) -> its budget. Measured sizes (benchmarks/results.json, stand-ins): go-gin scratch 8.9 MB
@@ -47,11 +47,13 @@ class Budget:
 # venv (6.9 MB) and the standard library's bytecode for what the service imports (4.1 MB, which halves its
 # start-up; see the Python template's README). slim adds as much on the official python:slim, which ships no
 # bytecode, and only the venv on the stand-in, whose Debian Python has its bytecode already.
+# python-flask scratch moved from 36 MB by what its system data added since that benchmark (time zones, media
+# types, service names: 0.72 MB of files and 0.03 MB of their package metadata, 751,436 bytes measured).
 BUDGETS = {
     ("go-gin", "scratch"): Budget(added_mb=10, official_total_mb=10),
     ("go-gin", "distroless"): Budget(added_mb=9, official_total_mb=12),
     ("python-flask", "distroless"): Budget(added_mb=12, official_total_mb=72),
-    ("python-flask", "scratch"): Budget(added_mb=36, official_total_mb=36),
+    ("python-flask", "scratch"): Budget(added_mb=36.75, official_total_mb=36.75),
     # The stand-in for python:3.X-slim is a debootstrap Debian (163 MB) where the official image is 126 MB
     ("python-flask", "slim"): Budget(added_mb=12, official_total_mb=145, stand_in_total_mb=180),
 }

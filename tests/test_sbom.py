@@ -21,6 +21,12 @@ STATUS_D = "var/lib/dpkg/status.d/"
 METADATA_BUDGET_BYTES = 100_000
 # Files whose Debian packages a scanner must know: the interpreter, the core of its standard library, OpenSSL
 PACKAGED_FILES = ("/usr/bin/python3.13", "/usr/lib/python3.13/os.py", "*/libssl.so.3")
+# The system data the standard library reads (tests/test_scratch_data.py), by the package it comes from
+PACKAGED_DATA = {
+    "tzdata": "/usr/share/zoneinfo/Europe/Paris",
+    "media-types": "/etc/mime.types",
+    "netbase": "/etc/services",
+}
 SCRATCH_PYTHON = next(case for case in CASES if (case.template, case.options["runtime"]) == ("python-flask", "scratch"))
 
 
@@ -141,6 +147,12 @@ def test_sbom_of_the_scratch_python_image_lists_the_interpreter_and_openssl_pack
     assert any(name.startswith("python3") for name in wanted) and any(name.startswith("libssl") for name in wanted)
     found = packages_of_type(sbom, "deb")
     assert {name: found.get(name) for name in wanted} == versions(images, wanted)
+
+
+def test_sbom_of_the_scratch_python_image_lists_the_system_data_packages_at_their_versions(images, sbom_of):
+    found = packages_of_type(sbom_of(SCRATCH_PYTHON), "deb")
+    assert owners(images, PACKAGED_DATA.values()) == set(PACKAGED_DATA)
+    assert {name: found.get(name) for name in PACKAGED_DATA} == versions(images, PACKAGED_DATA)
 
 
 def test_scratch_python_image_has_metadata_for_every_debian_package_it_ships_files_of(images, scratch_files):

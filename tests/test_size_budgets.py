@@ -64,12 +64,12 @@ def test_the_budget_holds_on_the_official_base_as_published(variant):
 def test_make_size_defaults_to_the_official_budget_and_the_readme_says_so(variant):
     template, runtime, project = variant
     official = size_budgets.budget(template, runtime).total_mb("official")
-    default = re.search(r"^SIZE_BUDGET_MB \?= (\d+)$", (project / "Makefile").read_text(), flags=re.MULTILINE)
+    default = re.search(r"^SIZE_BUDGET_MB \?= ([\d.]+)$", (project / "Makefile").read_text(), flags=re.MULTILINE)
     assert default, "the Makefile sets no SIZE_BUDGET_MB default"
-    assert int(default.group(1)) == official
-    stated = re.search(r"SIZE_BUDGET_MB`? \((\d+) MB, on the official base", (project / "README.md").read_text())
+    assert float(default.group(1)) == official
+    stated = re.search(r"SIZE_BUDGET_MB`? \(([\d.]+) MB, on the official base", (project / "README.md").read_text())
     assert stated, "the project's README does not state the make size budget"
-    assert int(stated.group(1)) == official
+    assert float(stated.group(1)) == official
 
 
 def test_repository_readme_states_every_budget():
