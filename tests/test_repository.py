@@ -35,7 +35,8 @@ def requirements(path):
 
 def dry_run(directory, *args):
     """The commands `make -n ARGS` would run, each split into words."""
-    done = subprocess.run(["make", "-n", *args], cwd=directory, capture_output=True, text=True, check=True)
+    command = ["make", "--no-print-directory", "-n", *args]  # under a parent make, no directory lines
+    done = subprocess.run(command, cwd=directory, capture_output=True, text=True, check=True)
     return [shlex.split(line) for line in done.stdout.replace("\\\n", " ").splitlines() if line.strip()]
 
 
