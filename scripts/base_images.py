@@ -103,7 +103,6 @@ PYTHON3_RUNTIME_PACKAGES = (
 )
 
 
-
 def template_uv_version():
     """The uv release python-flask's Dockerfile pins (its UV_IMAGE default): the stand-in carries the same one."""
     dockerfile = REPO_ROOT / "python-flask" / "{{cookiecutter.project_slug}}" / "Dockerfile"
