@@ -77,6 +77,8 @@ STARTUP_LIMITS = (
     r"scratch starts slower than\s+(?P<scratch>[\d.]+)x the seed's multi-stage image"
     r" or distroless slower than\s+(?P<distroless>[\d.]+)x"
 )
+# The README's statement of benchmarks/run.py's MAX_COLD_BUILD_RATIOS (one limit, the same for every Python runtime)
+COLD_BUILD_LIMIT = r"cold build as a ratio to the seed's multi-stage one and\s+fails above (?P<limit>[\d.]+)x"
 
 # Rules in order: a figure claimed by an earlier rule is not looked at again.
 RULES = {
@@ -122,6 +124,7 @@ RULES = {
         ),
         Elsewhere(r"of the same size \(\d+ MB\)", "the stand-in base's size (scripts/base_images.py)"),
         Elsewhere(STARTUP_LIMITS, "the start-up limits make bench enforces (benchmarks/run.py), checked below"),
+        Elsewhere(COLD_BUILD_LIMIT, "the cold-build limit make bench enforces (benchmarks/run.py), checked below"),
         Measured(r"hence (?P<n>\d+) MB against", "python-flask", seed="python-single-stage.Dockerfile"),
         Elsewhere(
             r"The official\s+bases differ from their stand-ins.*?python-flask slim about \d+ MB\.",
@@ -218,3 +221,10 @@ def test_the_readme_states_the_start_up_limits_the_benchmark_enforces():
     assert {runtime: float(quoted.group(runtime)) for runtime in ("scratch", "distroless")} == {
         runtime: limit for (_, runtime), limit in bench.MAX_STARTUP_RATIOS.items()
     }
+
+
+def test_the_readme_states_the_cold_build_limit_the_benchmark_enforces():
+    bench = load_benchmark()
+    quoted = re.search(COLD_BUILD_LIMIT, (REPO / "README.md").read_text(encoding="utf-8"))
+    assert quoted, "the README no longer states the cold-build limit"
+    assert set(bench.MAX_COLD_BUILD_RATIOS.values()) == {float(quoted.group("limit"))}
