@@ -13,6 +13,8 @@ It runs before any virtual environment exists, so it uses the standard library o
 
 import argparse
 import functools
+import hashlib
+import json
 import os
 import re
 import shlex
@@ -49,13 +51,13 @@ class Debootstrap:
     suite: str
     dependencies = ()
 
-    def make(self, reference):
+    def make(self, reference, label):
         require_program("debootstrap", "install it with apt-get install -y debootstrap")
         with tempfile.TemporaryDirectory(prefix="minimal-images-debootstrap-") as root:
             run(["debootstrap", "--variant=minbase", self.suite, root, DEBIAN_MIRROR])
             drop_package_downloads(Path(root))
             install_host_ca_bundle(Path(root))
-            import_root(Path(root), reference)
+            import_root(Path(root), reference, label)
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ class Recipe:
     def dependencies(self):
         return (self.base, self.runtime_base) if self.runtime_base else (self.base,)
 
-    def make(self, reference):
+    def make(self, reference, label):
         args = {"BASE_IMAGE": stand_in_reference(self.base)}
         if self.runtime_base:
             args["RUNTIME_BASE_IMAGE"] = stand_in_reference(self.runtime_base)
@@ -88,16 +90,18 @@ class Recipe:
         if self.version_arg:
             args[self.version_arg] = reference.rpartition(":")[2]
         command = [docker_command(), "build", "--progress=plain", "-f", str(RECIPES / self.dockerfile)]
-        command += ["-t", reference, *build_arg_words(args)]
+        command += ["-t", reference, "--label", label, *build_arg_words(args)]
         if self.target:
             command += ["--target", self.target]
         run([*command, str(context)], env=dict(os.environ, DOCKER_BUILDKIT="1"))
 
 
 # What python3.13 needs at run time on Debian 13 (tzdata, netbase and media-types the recipe always adds);
-# python3-minimal brings the /usr/bin/python3 link that distroless images have
+# python3-minimal brings the /usr/bin/python3 link that distroless images have. libstdc++6 and libgomp1: the real
+# distroless python3 is built on distroless cc, which adds them so that C++ and OpenMP extension modules load.
 PYTHON3_RUNTIME_PACKAGES = (
-    "libc6 libgcc-s1 libssl3t64 libzstd1 zlib1g libexpat1 libffi8 libbz2-1.0 liblzma5 libsqlite3-0 libncursesw6"
+    "libc6 libgcc-s1 libstdc++6 libgomp1 libssl3t64 libzstd1 zlib1g libexpat1 libffi8 libbz2-1.0 liblzma5"
+    " libsqlite3-0 libncursesw6"
     " libtinfo6 libreadline8t64 libuuid1 libcrypt1 libdb5.3t64 python3.13-minimal libpython3.13-minimal"
     " libpython3.13-stdlib readline-common python3-minimal"
 )
@@ -257,23 +261,48 @@ def ensure_unless_scratch(name):
     return SCRATCH if name == SCRATCH else ensure(name)
 
 
+# The label a stand-in carries: the fingerprint of what it was made from, so a changed recipe is made anew
+FINGERPRINT_LABEL = "org.minimal-images.stand-in"
+
+
+def fingerprint(name):
+    """What defines the stand-in `name`: its recipe (the fields, the Dockerfile's bytes) and its dependencies'."""
+    how = STAND_INS[name]
+    digest = hashlib.sha256(repr(how).encode())
+    if isinstance(how, Recipe):
+        digest.update((RECIPES / how.dockerfile).read_bytes())
+    for dependency in how.dependencies:
+        digest.update(fingerprint(dependency).encode())
+    return digest.hexdigest()[:16]
+
+
 def ensure(name):
-    """Make the stand-in `name` (and what it is built from) unless the engine has it; return its reference."""
+    """Make the stand-in `name` (and what it is built from) unless the engine has it, made from the same recipe
+    (its fingerprint label); return its reference."""
     reference = stand_in_reference(name)
-    if image_exists(reference):
-        return reference
     how = STAND_INS[name]
     for dependency in how.dependencies:
         ensure(dependency)
-    log(f"making {reference}")
+    wanted = fingerprint(name)
+    if image_label(reference, FINGERPRINT_LABEL) == wanted:
+        return reference
+    log(f"making {reference}" + (" (its recipe changed)" if image_exists(reference) else ""))
     started = time.monotonic()
-    how.make(reference)
+    how.make(reference, f"{FINGERPRINT_LABEL}={wanted}")
     log(f"made {reference} in {time.monotonic() - started:.0f} s")
     return reference
 
 
 def stand_in_reference(name):
     return f"{PREFIX}/{name}"
+
+
+def image_label(reference, label):
+    """An image's label, or None when the image or the label is missing."""
+    done = subprocess.run([docker_command(), "image", "inspect", reference], capture_output=True, text=True)
+    if done.returncode != 0:
+        return None
+    return (json.loads(done.stdout)[0]["Config"].get("Labels") or {}).get(label)
 
 
 def image_exists(reference):
@@ -309,11 +338,12 @@ def install_host_ca_bundle(root):
     shutil.copyfile(HOST_CA_BUNDLE, certs / HOST_CA_BUNDLE.name)
 
 
-def import_root(root, reference):
+def import_root(root, reference, label):
     """Turn a root folder into an image; tar keeps owners, modes and links as the root has them."""
     tar = subprocess.Popen(["tar", "-C", str(root), "-c", "."], stdout=subprocess.PIPE)
+    changes = ["--change", f"ENV PATH={IMPORTED_PATH}", "--change", f"LABEL {label}"]
     try:
-        run([docker_command(), "import", "--change", f"ENV PATH={IMPORTED_PATH}", "-", reference], stdin=tar.stdout)
+        run([docker_command(), "import", *changes, "-", reference], stdin=tar.stdout)
     finally:
         tar.stdout.close()
         tar.wait()

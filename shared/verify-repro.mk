@@ -1,6 +1,6 @@
 verify-repro: ## Build the image twice without the layer cache; fail unless the layers are identical
 	@for build in 1 2; do \
-		$(DOCKER) build --no-cache $(STAMP_ARGS) $(BUILD_ARGS) --tag $(IMAGE)-repro$$build . >&2 || exit 1; \
+		$(DOCKER) build --no-cache $(STAMP_ARGS) $(OPTION_ARGS) $(BUILD_ARGS) --tag $(IMAGE)-repro$$build . >&2 || exit 1; \
 	done
 	@first="$$($(LAYERS_OF) $(IMAGE)-repro1)" && second="$$($(LAYERS_OF) $(IMAGE)-repro2)" \
 	&& awk -v first="$$first" -v second="$$second" 'BEGIN { \

@@ -20,11 +20,17 @@ LANGUAGE_ONLY_TARGETS = {
     "go-gin": set(),
     # `make lock` is `uv lock`, a step of its own; Go's go.sum is written by the go command itself. Projects made
     # before 1.4.0 kept their dependencies in requirements files: `make migrate-requirements` moves them once.
-    "python-flask": {"lock", "migrate-requirements"},
+    # `make smoke` imports every installed distribution's modules in the image; a Go binary loads nothing at run
+    # time that its build did not link.
+    "python-flask": {"lock", "migrate-requirements", "smoke"},
 }
 # CI steps that belong to one language only, with the reason: setup-go brings the go command, which resolves
 # and fetches modules; setup-python brings no uv, which runs the Python tests from uv.lock.
-LANGUAGE_ONLY_STEPS = {"go-gin": set(), "python-flask": {"Install uv"}}
+# The import check in the image is Python's alone, like `make smoke`.
+LANGUAGE_ONLY_STEPS = {
+    "go-gin": set(),
+    "python-flask": {"Install uv", "Every installed module imports in the image (make smoke)"},
+}
 # README sections that belong to one language only, with the reason (none so far).
 LANGUAGE_ONLY_SECTIONS = {"go-gin": set(), "python-flask": set()}
 HELP_LINE = re.compile(r"^  ([a-z0-9-]+) +(\S.*)$")
