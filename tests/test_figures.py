@@ -80,6 +80,12 @@ STARTUP_LIMITS = (
 # The README's statement of benchmarks/run.py's MAX_COLD_BUILD_RATIOS (one limit, the same for every Python runtime)
 COLD_BUILD_LIMIT = r"cold build as a ratio to the seed's multi-stage one and\s+fails above (?P<limit>[\d.]+)x"
 
+# The README's statement of benchmarks/run.py's MAX_DEFAULT_SIZE_RATIOS
+SIZE_LIMITS = (
+    r"default image is larger than\s+(?P<go_gin>[\d.]+)x\s+\(go-gin\)\s+or\s+(?P<python_flask>[\d.]+)x"
+    r"\s+\(python-flask\) the seed's multi-stage image"
+)
+
 # Rules in order: a figure claimed by an earlier rule is not looked at again.
 RULES = {
     "chooser": [
@@ -125,6 +131,7 @@ RULES = {
         Elsewhere(r"of the same size \(\d+ MB\)", "the stand-in base's size (scripts/base_images.py)"),
         Elsewhere(STARTUP_LIMITS, "the start-up limits make bench enforces (benchmarks/run.py), checked below"),
         Elsewhere(COLD_BUILD_LIMIT, "the cold-build limit make bench enforces (benchmarks/run.py), checked below"),
+        Elsewhere(SIZE_LIMITS, "the default images' size limits in benchmarks/run.py, checked below"),
         Measured(r"hence (?P<n>\d+) MB against", "python-flask", seed="python-single-stage.Dockerfile"),
         Elsewhere(
             r"The official\s+bases differ from their stand-ins.*?python-flask slim about \d+ MB\.",
@@ -228,3 +235,12 @@ def test_the_readme_states_the_cold_build_limit_the_benchmark_enforces():
     quoted = re.search(COLD_BUILD_LIMIT, (REPO / "README.md").read_text(encoding="utf-8"))
     assert quoted, "the README no longer states the cold-build limit"
     assert set(bench.MAX_COLD_BUILD_RATIOS.values()) == {float(quoted.group("limit"))}
+
+
+def test_the_readme_states_the_default_size_limits_the_benchmark_enforces():
+    bench = load_benchmark()
+    quoted = re.search(SIZE_LIMITS, (REPO / "README.md").read_text(encoding="utf-8"))
+    assert quoted, "the README no longer states the default images' size limits"
+    assert {template: float(quoted.group(template.replace("-", "_"))) for template in TEMPLATES} == (
+        bench.MAX_DEFAULT_SIZE_RATIOS
+    )

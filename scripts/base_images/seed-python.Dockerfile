@@ -19,10 +19,12 @@ RUN mkdir -p /usr/local/lib/python3.13 \
  && find /usr/local/lib/python3.13 -name __pycache__ -prune -exec rm -rf {} +
 
 # The fresh runtime: about the size of python:alpine (49 MB), and like the seed's, it runs as root.
+# python:alpine has no C++ or OpenMP runtime (distroless python3 has them from distroless cc): they go.
 FROM ${RUNTIME_BASE_IMAGE} AS distroless-python
 FROM ${BASE_IMAGE} AS relocate
 COPY --from=distroless-python / /rootfs
-RUN mkdir -p /rootfs/usr/local/lib/python3.13 /rootfs/usr/local/bin \
+RUN find /rootfs/usr \( -name 'libstdc++*' -o -name 'libgomp*' -o -name libstdcxx \) -prune -exec rm -rf {} + \
+ && mkdir -p /rootfs/usr/local/lib/python3.13 /rootfs/usr/local/bin \
  && cp -a /rootfs/usr/lib/python3.13/. /rootfs/usr/local/lib/python3.13/ \
  && rm -rf /rootfs/usr/lib/python3.13 \
  && ln -s ../local/lib/python3.13 /rootfs/usr/lib/python3.13
