@@ -107,6 +107,10 @@ PYTHON3_RUNTIME_PACKAGES = (
 )
 
 
+# distroless base-debian13: static's files plus the C library and OpenSSL (base/config.bzl in distroless)
+BASE_RUNTIME_PACKAGES = "libc6 libssl3t64 libzstd1 zlib1g"
+
+
 def template_uv_version():
     """The uv release python-flask's Dockerfile pins (its UV_IMAGE default): the stand-in carries the same one."""
     dockerfile = REPO_ROOT / "python-flask" / "{{cookiecutter.project_slug}}" / "Dockerfile"
@@ -123,6 +127,9 @@ STAND_INS = {
     "debian:trixie": Debootstrap(suite="trixie"),
     "golang:1.26": Recipe("golang.Dockerfile", base="debian:trixie", go_toolchain=True),
     "static-debian13:nonroot": Recipe("distroless.Dockerfile", base="debian:trixie", target="static"),
+    "base-debian13:nonroot": Recipe(
+        "distroless.Dockerfile", base="debian:trixie", target="static", packages=BASE_RUNTIME_PACKAGES
+    ),
     "python-builder:3.13": Recipe("python-builder.Dockerfile", base="debian:trixie"),
     "python3-debian13:nonroot": Recipe(
         "distroless.Dockerfile", base="debian:trixie", target="python3", packages=PYTHON3_RUNTIME_PACKAGES
@@ -156,6 +163,9 @@ BASES = {
 
 # Images a template's Dockerfile copies tools from (build-stage only), by build argument; the seeds use none
 TOOL_IMAGES = {"python-flask": {"UV_IMAGE": UV}}
+
+# The other bases a (template, runtime)'s Dockerfile names, by build argument: the runtime of a cgo build
+OPTION_BASES = {("go-gin", "distroless"): {"CGO_RUNTIME_IMAGE": "base-debian13:nonroot"}}
 
 # The lesson's other bases (a workshop project's Makefile variables, beside BUILDER_IMAGE and RUNTIME_IMAGE)
 LESSON_BASES = {
@@ -207,7 +217,8 @@ def build_args(template, runtime, **versions):
         return {}
     require_stand_in_versions(versions)
     args = {"BUILDER_IMAGE": ensure_unless_scratch(builder), "RUNTIME_IMAGE": ensure_unless_scratch(runtime_image)}
-    return args | {name: ensure(tool) for name, tool in TOOL_IMAGES.get(template, {}).items()}
+    others = TOOL_IMAGES.get(template, {}) | OPTION_BASES.get((template, runtime), {})
+    return args | {name: ensure(image) for name, image in others.items()}
 
 
 def lesson_variables(template, answers):
