@@ -11,8 +11,8 @@ machines.
 
 Prints a markdown table and writes it to benchmarks/results.md, and the raw numbers to benchmarks/results.json.
 Exits 1 when a template's default image is larger than MAX_DEFAULT_SIZE_RATIOS allows against the seed's
-multi-stage image, or when a Python
-image starts slower than MAX_STARTUP_RATIOS allows against the seed's multi-stage image.
+multi-stage image, when a Python image starts slower than MAX_STARTUP_RATIOS allows against it, or when a Python
+image builds cold slower than MAX_COLD_BUILD_RATIOS allows.
 """
 
 import contextlib
